@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { AppConfig, ClientAuthMethod, SessionStoreKind } from './types.ts';
+import { parseDurationSec } from './duration.ts';
+
+export type Env = Record<string, string | undefined>;
+
+/** Thrown once with every problem found, so a user fixes the whole environment in one go. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` + problems.map((p) => `  - ${p}`).join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export const DEV_CLIENT_ID = 'lzc-oidc-dev';
+export const DEV_CLIENT_SECRET = 'lzc-oidc-dev-secret-not-for-production';
+const DEFAULT_SCOPES = 'openid profile email groups';
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost');
+}
+
+/**
+ * Reads the environment once into a typed AppConfig. Collects every problem before throwing,
+ * and never echoes a secret's value in a message.
+ */
+export function loadConfig(env: Env): AppConfig {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const url = (name: string, value = str(name)): string | undefined => {
+    if (value === undefined) return undefined;
+    try {
+      const u = new URL(value);
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
+      return u.href;
+    } catch {
+      problems.push(`${name} must be an absolute http(s) URL (got "${value}")`);
+      return undefined;
+    }
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const v = str(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max} (got "${v}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const duration = (name: string, fallback: number): number => {
+    const v = str(name);
+    if (v === undefined) return fallback;
+    const n = parseDurationSec(v);
+    if (n === undefined) {
+      problems.push(`${name} must be a duration such as 90, 30m, 8h or 7d (got "${v}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (name: string): boolean => {
+    const v = str(name)?.toLowerCase();
+    if (v === undefined) return false;
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    problems.push(`${name} must be true or false (got "${v}")`);
+    return false;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const v = str(name);
+    if (v === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')} (got "${v}")`);
+    return fallback;
+  };
+
+  const nodeEnv = oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const production = nodeEnv === 'production';
+  const port = int('PORT', 3000, 0, 65535);
+  const host = str('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1');
+
+  const appDomain = str('LAZYCAT_APP_DOMAIN');
+  const boxDomain = str('LAZYCAT_BOX_DOMAIN');
+  const issuerRaw = str('LAZYCAT_AUTH_OIDC_ISSUER_URI') ?? str('LAZYCAT_AUTH_OIDC_ISSUER_URL');
+  const providerConfigured = Boolean(
+    issuerRaw || str('LAZYCAT_AUTH_OIDC_CLIENT_ID') || str('LAZYCAT_AUTH_OIDC_AUTH_URI') || str('LAZYCAT_AUTH_OIDC_TOKEN_URI'),
+  );
+  const devProvider = !production && !providerConfigured;
+  const devIssuer = `http://localhost:${int('DEV_PROVIDER_PORT', port + 1, 1, 65535)}`;
+
+  const redirectUri =
+    url('OIDC_REDIRECT_URI') ??
+    (appDomain ? `https://${appDomain}/callback` : production ? undefined : `http://localhost:${port}/callback`);
+  if (!redirectUri && !str('OIDC_REDIRECT_URI')) {
+    problems.push('OIDC_REDIRECT_URI or LAZYCAT_APP_DOMAIN is required (the redirect URI is https://$LAZYCAT_APP_DOMAIN/callback)');
+  }
+  const publicOrigin = redirectUri ? new URL(redirectUri).origin : 'http://localhost';
+
+  let issuer: string | undefined;
+  if (devProvider) {
+    issuer = devIssuer;
+  } else if (issuerRaw) {
+    // A trailing slash on a path issuer breaks the exact issuer match in discovery.
+    issuer = url('LAZYCAT_AUTH_OIDC_ISSUER_URI', issuerRaw.replace(/\/+$/, ''));
+  }
+  const endpoints = {
+    authorization: url('LAZYCAT_AUTH_OIDC_AUTH_URI'),
+    token: url('LAZYCAT_AUTH_OIDC_TOKEN_URI'),
+    userinfo: url('LAZYCAT_AUTH_OIDC_USERINFO_URI'),
+    jwks: url('OIDC_JWKS_URI'),
+    endSession: url('OIDC_END_SESSION_URI'),
+    revocation: url('OIDC_REVOCATION_URI'),
+  };
+  if (!issuer && !devProvider) {
+    if (!endpoints.authorization || !endpoints.token) {
+      problems.push(
+        'LAZYCAT_AUTH_OIDC_ISSUER_URI is required (or, without discovery, LAZYCAT_AUTH_OIDC_AUTH_URI and LAZYCAT_AUTH_OIDC_TOKEN_URI with LAZYCAT_BOX_DOMAIN)',
+      );
+    } else if (boxDomain) {
+      // Manual mode on Lazycat: the provider lives under /sys/oauth on the box domain.
+      issuer = `https://${boxDomain}/sys/oauth`;
+      endpoints.jwks ??= `https://${boxDomain}/sys/oauth/keys`;
+    } else {
+      problems.push('Without LAZYCAT_AUTH_OIDC_ISSUER_URI, LAZYCAT_BOX_DOMAIN is required to know the issuer and its JWKS');
+    }
+  }
+
+  const clientId = devProvider ? DEV_CLIENT_ID : str('LAZYCAT_AUTH_OIDC_CLIENT_ID');
+  if (!clientId) problems.push('LAZYCAT_AUTH_OIDC_CLIENT_ID is required');
+  const clientSecret = devProvider ? DEV_CLIENT_SECRET : str('LAZYCAT_AUTH_OIDC_CLIENT_SECRET');
+  const clientAuth = oneOf<ClientAuthMethod>(
+    'OIDC_CLIENT_AUTH',
+    ['auto', 'client_secret_basic', 'client_secret_post', 'none'],
+    'auto',
+  );
+  if (!clientSecret && (clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post')) {
+    problems.push(`LAZYCAT_AUTH_OIDC_CLIENT_SECRET is required with OIDC_CLIENT_AUTH=${clientAuth}`);
+  }
+
+  const allowInsecureHttp = bool('OIDC_ALLOW_INSECURE_HTTP');
+  for (const [name, value] of [
+    ['LAZYCAT_AUTH_OIDC_ISSUER_URI', issuer],
+    ['LAZYCAT_AUTH_OIDC_AUTH_URI', endpoints.authorization],
+    ['LAZYCAT_AUTH_OIDC_TOKEN_URI', endpoints.token],
+    ['LAZYCAT_AUTH_OIDC_USERINFO_URI', endpoints.userinfo],
+    ['OIDC_JWKS_URI', endpoints.jwks],
+  ] as const) {
+    if (value && !devProvider && !allowInsecureHttp) {
+      const u = new URL(value);
+      if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) {
+        problems.push(`${name} uses plain http on a non-loopback host (${u.host}); use https, or set OIDC_ALLOW_INSECURE_HTTP=true to accept the risk`);
+      }
+    }
+  }
+
+  const scopes = (str('OIDC_SCOPES') ?? DEFAULT_SCOPES).split(/[\s,]+/).filter(Boolean);
+  if (!scopes.includes('openid')) scopes.unshift('openid');
+
+  const secretRaw = str('SESSION_SECRET');
+  let secrets: string[];
+  let secretGenerated = false;
+  if (secretRaw) {
+    secrets = secretRaw.split(',').map((s) => s.trim()).filter(Boolean);
+    if (secrets.some((s) => s.length < 32)) problems.push('SESSION_SECRET must be at least 32 characters (each, when comma-separated)');
+  } else if (production) {
+    problems.push('SESSION_SECRET is required in production (at least 32 random characters; on Lazycat use {{ stable_secret "session" }})');
+    secrets = [];
+  } else {
+    secrets = [randomBytes(32).toString('base64url')];
+    secretGenerated = true;
+  }
+
+  const store = oneOf<SessionStoreKind>('SESSION_STORE', ['sqlite', 'redis', 'memory'], 'sqlite');
+  const redisUrl = url('REDIS_URL', str('REDIS_URL')?.replace(/^redis(s?):/, 'http$1:'))?.replace(/^http(s?):/, 'redis$1:');
+  if (store === 'redis' && !redisUrl) problems.push('REDIS_URL is required with SESSION_STORE=redis (e.g. redis://127.0.0.1:6379)');
+
+  const secureCookie = redirectUri ? redirectUri.startsWith('https:') : production;
+  const trustProxyRaw = str('TRUST_PROXY') ?? 'loopback, linklocal, uniquelocal';
+  const trustProxy: boolean | number | string =
+    trustProxyRaw === 'true' ? true : trustProxyRaw === 'false' ? false : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw;
+
+  const config: AppConfig = {
+    nodeEnv,
+    host,
+    port,
+    publicOrigin,
+    trustProxy,
+    logLevel: str('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    devProvider,
+    oidc: {
+      clientId: clientId ?? '',
+      clientSecret,
+      issuer,
+      endpoints,
+      redirectUri: redirectUri ?? '',
+      postLogoutRedirectUri: url('OIDC_POST_LOGOUT_REDIRECT_URI') ?? `${publicOrigin}/logout/done`,
+      scopes,
+      clientAuth,
+      clockToleranceSec: duration('OIDC_CLOCK_TOLERANCE', 60),
+      httpTimeoutSec: duration('OIDC_HTTP_TIMEOUT', 10),
+      allowInsecureHttp,
+      discoveryRetryMinMs: 1000,
+      discoveryRetryMaxMs: duration('OIDC_DISCOVERY_RETRY_MAX', 60) * 1000,
+    },
+    session: {
+      secrets,
+      secretGenerated,
+      store,
+      dataDir: path.resolve(str('DATA_DIR') ?? './data'),
+      redisUrl,
+      redisPrefix: str('REDIS_PREFIX') ?? 'lzc-oidc:',
+      idleTimeoutSec: duration('SESSION_IDLE_TIMEOUT', 24 * 3600),
+      absoluteTimeoutSec: duration('SESSION_MAX_AGE', 7 * 24 * 3600),
+      cookieName: secureCookie ? '__Host-lzc-oidc.sid' : 'lzc-oidc.sid',
+      secureCookie,
+    },
+  };
+  if (config.session.idleTimeoutSec > config.session.absoluteTimeoutSec) {
+    problems.push('SESSION_IDLE_TIMEOUT must not exceed SESSION_MAX_AGE');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}

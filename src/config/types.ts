@@ -1,0 +1,58 @@
+/** The validated, typed configuration. Built once by loadConfig(); nothing else reads process.env. */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none' | 'auto';
+export type SessionStoreKind = 'sqlite' | 'redis' | 'memory';
+
+export interface OidcConfig {
+  clientId: string;
+  /** Lazycat rotates it on every container restart: keep it in memory only. */
+  clientSecret: string | undefined;
+  /** Issuer with any trailing slash removed (see providers.md 3.3.1). Undefined only for manual endpoint config. */
+  issuer: string | undefined;
+  /** Explicit endpoints: each overrides the discovered one; with no issuer they are the whole config. */
+  endpoints: {
+    authorization?: string;
+    token?: string;
+    userinfo?: string;
+    jwks?: string;
+    endSession?: string;
+    revocation?: string;
+  };
+  redirectUri: string;
+  postLogoutRedirectUri: string;
+  scopes: string[];
+  clientAuth: ClientAuthMethod;
+  clockToleranceSec: number;
+  httpTimeoutSec: number;
+  allowInsecureHttp: boolean;
+  discoveryRetryMinMs: number;
+  discoveryRetryMaxMs: number;
+}
+
+export interface SessionConfig {
+  /** First secret signs new cookies; the rest still verify (rotation). */
+  secrets: string[];
+  secretGenerated: boolean;
+  store: SessionStoreKind;
+  dataDir: string;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  idleTimeoutSec: number;
+  absoluteTimeoutSec: number;
+  cookieName: string;
+  /** True when the redirect URI is https: the app is served over TLS (possibly terminated by a proxy). */
+  secureCookie: boolean;
+}
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** Origin of the app as the browser sees it, derived from the redirect URI. */
+  publicOrigin: string;
+  trustProxy: boolean | number | string;
+  logLevel: string;
+  oidc: OidcConfig;
+  session: SessionConfig;
+  /** Zero-config first run: no provider configured outside production, so an embedded dev provider is started. */
+  devProvider: boolean;
+}

@@ -1,0 +1,32 @@
+import type { Store } from 'express-session';
+import type { SessionStoreKind } from '../config/types.ts';
+
+/** Short-lived records beside the sessions: pending sign-ins, replay markers, logout-token jti. */
+export interface KeyValue {
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlSec: number): Promise<void>;
+  /** Atomically reads and deletes: a record can be taken once, even across instances. */
+  take<T>(key: string): Promise<T | undefined>;
+  delete(key: string): Promise<void>;
+}
+
+/** Who a session belongs to, so "sign this user out everywhere" and back-channel logout can find it. */
+export interface SessionOwner {
+  sub: string;
+  /** The provider's session id (`sid` claim), when it sends one. */
+  sid?: string | undefined;
+}
+
+export interface SessionBackend {
+  kind: SessionStoreKind;
+  /** The express-session store. Its failures surface as AppError('SESSION_STORE_UNAVAILABLE'). */
+  store: Store;
+  kv: KeyValue;
+  /** Records that sessionId belongs to owner, for ttlSec. */
+  indexSession(sessionId: string, owner: SessionOwner, ttlSec: number): Promise<void>;
+  /** Session ids for a user (by sub) or a provider session (by sid). */
+  findSessions(query: { sub?: string; sid?: string }): Promise<string[]>;
+  /** Resolves when the store answers; rejects with AppError('SESSION_STORE_UNAVAILABLE') otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
