@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# npm run package: builds dist/<package>-v<version>.lpk (or $LPK_OUT) for Lazycat.
+#   bash scripts/package.sh               stage the content dir, then build the .lpk
+#   bash scripts/package.sh --stage-only  only stage (lzc-build.yml's buildscript runs this)
+# Network: only the npm registry, for `npm ci` of the production dependencies.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/node24.sh
+source "$ROOT/scripts/node24.sh"
+STAGE="$ROOT/dist/lzc-content"
+
+stage() {
+  rm -rf "$STAGE"
+  mkdir -p "$STAGE"
+  cp "$ROOT/package.json" "$ROOT/package-lock.json" "$STAGE/"
+  cp "$ROOT/lzc/run.sh" "$STAGE/run.sh"
+  chmod 755 "$STAGE/run.sh"
+  local dir
+  for dir in src views public; do
+    # public/ may not exist yet; the others must.
+    if [ -d "$ROOT/$dir" ]; then
+      cp -R "$ROOT/$dir" "$STAGE/$dir"
+    elif [ "$dir" != public ]; then
+      echo "package: $dir/ is missing" >&2
+      exit 1
+    fi
+  done
+  # Tests never run on the box.
+  find "$STAGE/src" -name '*.test.ts' -delete
+  # Exactly the locked production tree. --ignore-scripts: the package ships no native
+  # addons (test/package/noNativeAddons.test.ts), so no dependency needs an install step,
+  # and the same content.tar then runs on amd64 and arm64, musl and glibc.
+  (cd "$STAGE" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
+  # The lock served npm ci; at runtime node_modules/.package-lock.json records the tree.
+  rm "$STAGE/package-lock.json"
+}
+
+if [ "${1:-}" = "--stage-only" ]; then
+  stage
+  exit 0
+fi
+
+VERSION="$(node -p "require('$ROOT/package.json').version")"
+OUT="${LPK_OUT:-$ROOT/dist/cloud.lazycat.app.lzc-oidc-v$VERSION.lpk}"
+# LpkBuild runs lzc-build.yml's buildscript, which is `package.sh --stage-only`.
+LPK="$(node "$ROOT/scripts/lzc-build.mjs" "$ROOT" "$OUT" | tail -n 1)"
+echo "package: $LPK ($(du -h "$LPK" | cut -f1))"
