@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import type { SessionConfig } from '../config/types.ts';
+import type { SessionBackend } from './types.ts';
+import { createMemoryBackend } from './memory.ts';
+import { createRedisBackend } from './redis.ts';
+import { createSqliteBackend } from './sqlite.ts';
+
+export type { KeyValue, SessionBackend, SessionOwner } from './types.ts';
+
+/**
+ * The one place that picks a session store from SESSION_STORE. Throws a plain Error (a boot
+ * error the server prints) when the store cannot be used: an unwritable DATA_DIR, a corrupt
+ * database file, a missing or malformed REDIS_URL.
+ */
+export async function createSessionBackend(config: SessionConfig, logger: Logger): Promise<SessionBackend> {
+  switch (config.store) {
+    case 'sqlite':
+      return createSqliteBackend(config, logger);
+    case 'redis':
+      return createRedisBackend(config, logger);
+    case 'memory':
+      logger.warn('SESSION_STORE=memory: sessions and pending sign-ins are lost on restart and not shared between instances');
+      return createMemoryBackend(config, logger);
+  }
+}

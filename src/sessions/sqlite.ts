@@ -1,0 +1,162 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { Logger } from 'pino';
+import type { SessionConfig, SessionStoreKind } from '../config/types.ts';
+import type { KeyValue, SessionBackend } from './types.ts';
+import { SqliteSessionStore } from './sqliteStore.ts';
+import { findOwned, guarded } from './shared.ts';
+
+/** The database file inside DATA_DIR. */
+export const SESSION_DB_FILE = 'sessions.sqlite';
+
+export interface SqliteBackendOptions {
+  /** How often expired rows are deleted. Reads already ignore them; this only bounds the file size. */
+  pruneIntervalMs?: number;
+}
+
+const DEFAULT_PRUNE_INTERVAL_MS = 5 * 60_000;
+const EXPIRING_TABLES = ['sessions', 'kv', 'session_owners'] as const;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sessions (sid TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sessions_expires_at ON sessions (expires_at);
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kv_expires_at ON kv (expires_at);
+CREATE TABLE IF NOT EXISTS session_owners (
+  session_id TEXT PRIMARY KEY, sub TEXT NOT NULL, sid TEXT, expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS session_owners_sub ON session_owners (sub);
+CREATE INDEX IF NOT EXISTS session_owners_sid ON session_owners (sid);
+CREATE INDEX IF NOT EXISTS session_owners_expires_at ON session_owners (expires_at);
+`;
+
+function reason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * DATA_DIR must exist and be writable before SQLite runs, so the boot error can say which
+ * directory is wrong instead of SQLite's bare "unable to open database file".
+ */
+function prepareDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new Error(`DATA_DIR ${dir} is not a writable directory: ${reason(err)}`, { cause: err });
+  }
+}
+
+/**
+ * WAL with synchronous=NORMAL: every committed transaction survives a crash or `kill -9` of this
+ * process (only an OS crash or power loss can lose the latest commits), and readers never block
+ * the writer. quick_check makes a damaged file fail at boot rather than on some later request.
+ */
+function openDatabase(location: string): DatabaseSync {
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(location, { timeout: 5000 });
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+    const check = db.prepare('PRAGMA quick_check').get();
+    if (check?.quick_check !== 'ok') throw new Error(`integrity check failed: ${String(check?.quick_check)}`);
+    db.exec(SCHEMA);
+    return db;
+  } catch (err) {
+    if (db?.isOpen) db.close();
+    throw new Error(`Session database ${location} cannot be used: ${reason(err)}`, { cause: err });
+  }
+}
+
+/**
+ * The default backend: sessions, pending sign-ins and the owner index in one SQLite file under
+ * DATA_DIR, so they survive restarts with zero setup. Throws a plain Error naming the path when
+ * DATA_DIR is unusable or the file is corrupt: that is a boot error, not a 503.
+ */
+export function createSqliteBackend(config: SessionConfig, logger: Logger, options: SqliteBackendOptions = {}): SessionBackend {
+  const dir = path.resolve(config.dataDir);
+  prepareDataDir(dir);
+  return openSqliteBackend(path.join(dir, SESSION_DB_FILE), 'sqlite', config, logger, options);
+}
+
+/** Builds a backend on an SQLite location (a file path, or ':memory:' for the memory kind). */
+export function openSqliteBackend(
+  location: string,
+  kind: SessionStoreKind,
+  config: SessionConfig,
+  logger: Logger,
+  options: SqliteBackendOptions,
+): SessionBackend {
+  const db = openDatabase(location);
+  const stmt = {
+    kvGet: db.prepare('SELECT value FROM kv WHERE key = ? AND expires_at > ?'),
+    kvSet: db.prepare(
+      'INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
+    ),
+    // One statement, so two instances sharing the file can never both take the same record.
+    kvTake: db.prepare('DELETE FROM kv WHERE key = ? AND expires_at > ? RETURNING value'),
+    kvDelete: db.prepare('DELETE FROM kv WHERE key = ?'),
+    index: db.prepare(
+      'INSERT INTO session_owners (session_id, sub, sid, expires_at) VALUES (?, ?, ?, ?) ' +
+        'ON CONFLICT (session_id) DO UPDATE SET sub = excluded.sub, sid = excluded.sid, expires_at = excluded.expires_at',
+    ),
+    bySub: db.prepare('SELECT session_id FROM session_owners WHERE sub = ? AND expires_at > ?'),
+    bySid: db.prepare('SELECT session_id FROM session_owners WHERE sid = ? AND expires_at > ?'),
+    ping: db.prepare('SELECT 1'),
+    prune: EXPIRING_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`)),
+  };
+  const parse = <T>(row: Record<string, unknown> | undefined): T | undefined =>
+    row ? (JSON.parse(String(row.value)) as T) : undefined;
+
+  const kv: KeyValue = {
+    get: <T>(key: string) => guarded(() => parse<T>(stmt.kvGet.get(key, Date.now()))),
+    set: (key, value, ttlSec) =>
+      guarded(() => {
+        stmt.kvSet.run(key, JSON.stringify(value), Date.now() + ttlSec * 1000);
+      }),
+    take: <T>(key: string) => guarded(() => parse<T>(stmt.kvTake.get(key, Date.now()))),
+    delete: (key) =>
+      guarded(() => {
+        stmt.kvDelete.run(key);
+      }),
+  };
+
+  const prune = (): void => {
+    const now = Date.now();
+    for (const s of stmt.prune) s.run(now);
+  };
+  const timer = setInterval(() => {
+    try {
+      prune();
+    } catch (err) {
+      logger.warn({ err }, 'pruning expired sessions failed; will retry');
+    }
+  }, options.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS);
+  // Pruning must never keep the process alive on its own.
+  timer.unref();
+
+  return {
+    kind,
+    store: new SqliteSessionStore(db, config.idleTimeoutSec),
+    kv,
+    indexSession: (sessionId, owner, ttlSec) =>
+      guarded(() => {
+        stmt.index.run(sessionId, owner.sub, owner.sid ?? null, Date.now() + ttlSec * 1000);
+      }),
+    findSessions: (query) =>
+      guarded(() =>
+        findOwned(query, (field, value) =>
+          (field === 'sub' ? stmt.bySub : stmt.bySid).all(value, Date.now()).map((row) => String(row.session_id)),
+        ),
+      ),
+    ping: () =>
+      guarded(() => {
+        stmt.ping.get();
+      }),
+    close: async () => {
+      clearInterval(timer);
+      if (db.isOpen) db.close();
+    },
+  };
+}
