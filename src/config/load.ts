@@ -105,11 +105,14 @@ export function loadConfig(env: Env): AppConfig {
   const publicOrigin = redirectUri ? new URL(redirectUri).origin : 'http://localhost';
 
   let issuer: string | undefined;
+  const discovery = devProvider || Boolean(issuerRaw);
   if (devProvider) {
     issuer = devIssuer;
   } else if (issuerRaw) {
     // A trailing slash on a path issuer breaks the exact issuer match in discovery.
-    issuer = url('LAZYCAT_AUTH_OIDC_ISSUER_URI', issuerRaw.replace(/\/+$/, ''));
+    const stripped = issuerRaw.replace(/\/+$/, '');
+    // Keep the string as written (no URL normalisation): issuers are compared byte for byte.
+    issuer = url('LAZYCAT_AUTH_OIDC_ISSUER_URI', stripped) && stripped;
   }
   const endpoints = {
     authorization: url('LAZYCAT_AUTH_OIDC_AUTH_URI'),
@@ -198,7 +201,8 @@ export function loadConfig(env: Env): AppConfig {
     oidc: {
       clientId: clientId ?? '',
       clientSecret,
-      issuer,
+      issuer: issuer ?? '',
+      discovery,
       endpoints,
       redirectUri: redirectUri ?? '',
       postLogoutRedirectUri: url('OIDC_POST_LOGOUT_REDIRECT_URI') ?? `${publicOrigin}/logout/done`,

@@ -6,8 +6,10 @@ export interface OidcConfig {
   clientId: string;
   /** Lazycat rotates it on every container restart: keep it in memory only. */
   clientSecret: string | undefined;
-  /** Issuer with any trailing slash removed (see providers.md 3.3.1). Undefined only for manual endpoint config. */
-  issuer: string | undefined;
+  /** Issuer with any trailing slash removed (see providers.md 3.3.1). In manual mode it is derived from LAZYCAT_BOX_DOMAIN. */
+  issuer: string;
+  /** False in manual mode: no issuer was configured, so the explicit endpoints are the whole provider metadata. */
+  discovery: boolean;
   /** Explicit endpoints: each overrides the discovered one; with no issuer they are the whole config. */
   endpoints: {
     authorization?: string;

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import type { AppConfig } from './config/types.ts';
+import type { OidcClient } from './oidc/client.ts';
+import type { SessionBackend } from './sessions/types.ts';
+import type { Logger } from './log/logger.ts';
+import { requestContext } from './middleware/requestContext.ts';
+import { securityHeaders } from './middleware/security.ts';
+import { sessionMiddleware, sessionLifetime } from './middleware/session.ts';
+import { healthRoutes } from './routes/health.ts';
+import { authRoutes } from './routes/auth.ts';
+import { pageRoutes } from './routes/pages.ts';
+import { errorHandler, notFound } from './errors/handler.ts';
+
+export interface AppDeps {
+  config: AppConfig;
+  oidc: OidcClient;
+  sessions: SessionBackend;
+  logger: Logger;
+  /** Shown on the home page during the zero-config dev run, e.g. "alice / alice-password". */
+  devUsers?: string;
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Builds the Express app. Synchronous and side-effect free: no env, no network, no listen. */
+export function createApp(deps: AppDeps): Express {
+  const { config, oidc, sessions, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  // Deliberate: Lazycat's ingress terminates TLS and sends X-Forwarded-Proto; only trusted hops may set it.
+  app.set('trust proxy', config.trustProxy);
+  app.set('views', path.join(ROOT, 'views'));
+  app.set('view engine', 'ejs');
+  app.set('query parser', 'simple');
+
+  app.use(requestContext(logger));
+  app.use(securityHeaders(oidc, config.session.secureCookie));
+  app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false }));
+  app.use(healthRoutes(oidc, sessions));
+  app.use(sessionMiddleware(config.session, sessions));
+  app.use(sessionLifetime(config.session));
+  app.use(authRoutes({ config, oidc, sessions, logger }));
+  app.use(pageRoutes({ devUsers: deps.devUsers }));
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,152 @@
+import * as oc from 'openid-client';
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { OidcConfig } from '../config/types.ts';
+import { isLoopbackHost } from '../config/load.ts';
+import { AppError } from '../errors/AppError.ts';
+import type { Logger } from '../log/logger.ts';
+
+/** What the rest of the app needs from a discovered provider. */
+export interface ProviderHandle {
+  config: oc.Configuration;
+  /** Scopes to request: the configured ones the provider advertises, `openid` always. */
+  scopes: string[];
+  /** Signature algorithms we accept for ID tokens: asymmetric only, never `none`, never HS*. */
+  idTokenAlgs: string[];
+  jwks: JWTVerifyGetKey;
+  endSessionEndpoint: string | undefined;
+  revocationEndpoint: string | undefined;
+}
+
+export interface OidcClient {
+  /** Throws AppError('OIDC_PROVIDER_UNAVAILABLE') until discovery has succeeded. */
+  provider(): ProviderHandle;
+  isReady(): boolean;
+  /** Starts discovery, retrying with backoff until it succeeds; resolves on the first success. */
+  start(): Promise<void>;
+  stop(): void;
+}
+
+const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+function usesPlainHttp(cfg: OidcConfig): boolean {
+  const urls = [cfg.issuer, ...Object.values(cfg.endpoints)].filter((u): u is string => Boolean(u));
+  return urls.some((u) => new URL(u).protocol === 'http:');
+}
+
+function clientAuthFor(cfg: OidcConfig, supported: string[] | undefined): oc.ClientAuth {
+  if (!cfg.clientSecret || cfg.clientAuth === 'none') return oc.None();
+  if (cfg.clientAuth === 'client_secret_post') return oc.ClientSecretPost(cfg.clientSecret);
+  if (cfg.clientAuth === 'client_secret_basic') return oc.ClientSecretBasic(cfg.clientSecret);
+  // Basic is the spec default when the provider says nothing (Casdoor) and what certification uses.
+  if (supported && !supported.includes('client_secret_basic') && supported.includes('client_secret_post')) {
+    return oc.ClientSecretPost(cfg.clientSecret);
+  }
+  return oc.ClientSecretBasic(cfg.clientSecret);
+}
+
+async function discover(cfg: OidcConfig): Promise<oc.ServerMetadata> {
+  const options = { execute: usesPlainHttp(cfg) ? [oc.allowInsecureRequests] : [], timeout: cfg.httpTimeoutSec };
+  try {
+    return (await oc.discovery(new URL(cfg.issuer), cfg.clientId, undefined, oc.None(), options)).serverMetadata();
+  } catch (err) {
+    // We strip a trailing slash from the configured issuer (the common mistake); a provider whose
+    // issuer really ends in "/" then differs only by that slash, so accept its exact spelling.
+    const actual = (err as { cause?: { body?: { issuer?: unknown } } }).cause?.body?.issuer;
+    if (typeof actual === 'string' && actual.replace(/\/+$/, '') === cfg.issuer && actual !== cfg.issuer) {
+      return (await oc.discovery(new URL(actual), cfg.clientId, undefined, oc.None(), options)).serverMetadata();
+    }
+    throw err;
+  }
+}
+
+/** Builds the openid-client Configuration from discovered (or manual) metadata plus explicit endpoint overrides. */
+export function buildHandle(cfg: OidcConfig, discovered: oc.ServerMetadata | undefined): ProviderHandle {
+  const e = cfg.endpoints;
+  const metadata: oc.ServerMetadata = {
+    ...(discovered ?? { issuer: cfg.issuer }),
+    ...(e.authorization && { authorization_endpoint: e.authorization }),
+    ...(e.token && { token_endpoint: e.token }),
+    ...(e.userinfo && { userinfo_endpoint: e.userinfo }),
+    ...(e.jwks && { jwks_uri: e.jwks }),
+    ...(e.endSession && { end_session_endpoint: e.endSession }),
+    ...(e.revocation && { revocation_endpoint: e.revocation }),
+  };
+  if (!metadata.jwks_uri) {
+    throw new AppError('OIDC_PROVIDER_UNAVAILABLE', { message: 'provider has no jwks_uri; set OIDC_JWKS_URI' });
+  }
+  const auth = clientAuthFor(cfg, metadata.token_endpoint_auth_methods_supported);
+  const config = new oc.Configuration(
+    metadata,
+    cfg.clientId,
+    { [oc.clockTolerance]: cfg.clockToleranceSec, ...(cfg.clientSecret && { client_secret: cfg.clientSecret }) },
+    auth,
+  );
+  config.timeout = cfg.httpTimeoutSec;
+  if (usesPlainHttp(cfg)) oc.allowInsecureRequests(config);
+
+  const advertised = metadata.scopes_supported;
+  const scopes = cfg.scopes.filter((s) => s === 'openid' || !advertised || advertised.includes(s));
+  const algs = (metadata.id_token_signing_alg_values_supported ?? ['RS256']).filter((a) => ASYMMETRIC_ALGS.includes(a));
+  return {
+    config,
+    scopes,
+    idTokenAlgs: algs.length ? algs : ['RS256'],
+    // No cooldown: a signing-key rotation must be picked up by the very next sign-in; jose de-duplicates concurrent fetches.
+    jwks: createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: 0, timeoutDuration: cfg.httpTimeoutSec * 1000 }),
+    endSessionEndpoint: metadata.end_session_endpoint,
+    revocationEndpoint: metadata.revocation_endpoint,
+  };
+}
+
+/** Discovery with retry: the server starts even when the provider is down, and becomes ready when it answers. */
+export function createOidcClient(cfg: OidcConfig, logger: Logger): OidcClient {
+  let handle: ProviderHandle | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let started: Promise<void> | undefined;
+
+  if (cfg.allowInsecureHttp) {
+    const hosts = [cfg.issuer, ...Object.values(cfg.endpoints)].filter((u): u is string => Boolean(u)).map((u) => new URL(u));
+    if (hosts.some((u) => u.protocol === 'http:' && !isLoopbackHost(u.hostname))) {
+      logger.warn('OIDC_ALLOW_INSECURE_HTTP is on: provider traffic is not protected by TLS');
+    }
+  }
+
+  const attempt = async (): Promise<void> => {
+    handle = buildHandle(cfg, cfg.discovery ? await discover(cfg) : undefined);
+  };
+
+  return {
+    provider() {
+      if (!handle) throw new AppError('OIDC_PROVIDER_UNAVAILABLE');
+      return handle;
+    },
+    isReady: () => handle !== undefined,
+    start() {
+      started ??= new Promise<void>((resolve) => {
+        let delay = cfg.discoveryRetryMinMs;
+        const run = (): void => {
+          if (stopped) return;
+          attempt().then(
+            () => {
+              logger.info({ issuer: cfg.issuer, scopes: handle?.scopes }, 'OIDC provider ready');
+              resolve();
+            },
+            (err: unknown) => {
+              logger.warn({ err, issuer: cfg.issuer, retryInMs: delay }, 'OIDC provider discovery failed; retrying');
+              timer = setTimeout(run, delay);
+              timer.unref();
+              delay = Math.min(delay * 2, cfg.discoveryRetryMaxMs);
+            },
+          );
+        };
+        run();
+      });
+      return started;
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import * as oc from 'openid-client';
+import { errors as joseErrors } from 'jose';
+import { AppError } from '../errors/AppError.ts';
+
+const TOKEN_REJECTED_CODES = new Set([
+  'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+  'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
+  'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+  'OAUTH_KEY_SELECTION_FAILED',
+  'OAUTH_UNSUPPORTED_OPERATION',
+]);
+const PROVIDER_DOWN_CODES = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT']);
+
+/**
+ * Translates openid-client and jose failures into our stable codes, once, at the edge that owns them.
+ * The original error stays as `cause` for the log; the user never sees provider text.
+ */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof oc.AuthorizationResponseError) {
+    return new AppError(err.error === 'access_denied' ? 'OIDC_ACCESS_DENIED' : 'OIDC_LOGIN_FAILED', {
+      cause: err,
+      details: { providerError: err.error },
+    });
+  }
+  if (err instanceof oc.ResponseBodyError) {
+    const rejected = err.error === 'invalid_grant';
+    return new AppError(rejected ? 'OIDC_TOKEN_REJECTED' : 'OIDC_PROVIDER_ERROR', {
+      cause: err,
+      details: { providerError: err.error, status: err.status },
+    });
+  }
+  if (err instanceof oc.WWWAuthenticateChallengeError) {
+    return new AppError('OIDC_PROVIDER_ERROR', { cause: err, details: { status: err.status } });
+  }
+  if (err instanceof joseErrors.JOSEError) {
+    return new AppError('OIDC_TOKEN_REJECTED', { cause: err, details: { joseCode: err.code } });
+  }
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (code === 'OAUTH_INVALID_RESPONSE' && /state/.test((err as Error).message)) {
+      return new AppError('OIDC_STATE_MISMATCH', { cause: err });
+    }
+    if (TOKEN_REJECTED_CODES.has(code)) return new AppError('OIDC_TOKEN_REJECTED', { cause: err });
+    if (PROVIDER_DOWN_CODES.has(code)) return new AppError('OIDC_PROVIDER_UNAVAILABLE', { cause: err });
+    if (code.startsWith('OAUTH_')) return new AppError('OIDC_PROVIDER_ERROR', { cause: err });
+  }
+  if (err instanceof TypeError && /fetch failed/.test(err.message)) {
+    return new AppError('OIDC_PROVIDER_UNAVAILABLE', { cause: err });
+  }
+  return new AppError('INTERNAL', { cause: err });
+}
