@@ -5,33 +5,54 @@ import type { Logger } from 'pino';
 import { createClient } from 'redis';
 import type { SessionConfig } from '../config/types.ts';
 import type { KeyValue, SessionBackend } from './types.ts';
-import { findOwned, guarded, sessionTtlSec, storeUnavailable } from './shared.ts';
+import { findOwned, guarded, sessionTtlSec } from './shared.ts';
 
 export interface RedisBackendOptions {
   /** How long boot waits for the first connection before starting anyway (requests get 503 until Redis answers). */
   bootWaitMs?: number;
-  /** Upper bound for one command, so a Redis that accepts connections but never answers cannot hang a request. */
+  /** Upper bound for one operation, so a Redis that accepts connections but never answers cannot hang a request. */
   commandTimeoutMs?: number;
 }
 
 const STORE_METHODS = ['get', 'set', 'touch', 'destroy', 'clear', 'length', 'ids', 'all'] as const;
 const MAX_RECONNECT_DELAY_MS = 2000;
+// node-redis only times out commands not yet written, so the deadline is enforced here. Commands
+// abandoned by it wait for their (late) reply in order; the queue cap bounds how many can pile up.
+const MAX_QUEUED_COMMANDS = 1000;
+// An idle connection PINGs every 5 s; 15 s without any reply means the server hung: drop and reconnect.
+const PING_INTERVAL_MS = 5000;
+const SOCKET_TIMEOUT_MS = 15_000;
 
 /** Retry forever, 50 ms doubling up to 2 s, with jitter so many instances don't reconnect in lockstep. */
 function reconnectDelay(retries: number): number {
   return Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100);
 }
 
-/** connect-redis hands raw client errors to express-session; turn them into the app's 503 error. */
-function mapStoreErrors(store: Store): void {
+/** Settles with the operation, or rejects once ms have passed without an answer. */
+function withDeadline<T>(op: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([op, expired]).finally(() => clearTimeout(timer));
+}
+
+type Run = <T>(op: () => Promise<T>) => Promise<T>;
+
+/**
+ * connect-redis hands raw client errors to express-session and waits as long as the client does:
+ * run each store method under the deadline, failing as the app's 503 error.
+ */
+function guardStore(store: Store, run: Run): void {
   const methods = store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   for (const name of STORE_METHODS) {
     const original = methods[name]!.bind(store);
     methods[name] = (...args) => {
-      const cb = args.at(-1);
-      if (typeof cb !== 'function') return original(...args).catch((err: unknown) => Promise.reject(storeUnavailable(err)));
-      args[args.length - 1] = (err: unknown, value: unknown) => cb(err ? storeUnavailable(err) : err, value);
-      return original(...args);
+      // Called without its callback, connect-redis returns the result or throws: the form run() needs.
+      const cb = typeof args.at(-1) === 'function' ? (args.pop() as (err: unknown, value?: unknown) => void) : undefined;
+      const result = run(() => original(...args));
+      if (!cb) return result;
+      return result.then((value) => cb(null, value), cb);
     };
   }
 }
@@ -53,8 +74,9 @@ export async function createRedisBackend(
     client = createClient({
       url: config.redisUrl,
       disableOfflineQueue: true,
-      commandOptions: { timeout: options.commandTimeoutMs ?? 2000 },
-      socket: { connectTimeout: 2000, reconnectStrategy: reconnectDelay },
+      commandsQueueMaxLength: MAX_QUEUED_COMMANDS,
+      pingInterval: PING_INTERVAL_MS,
+      socket: { connectTimeout: 2000, socketTimeout: SOCKET_TIMEOUT_MS, reconnectStrategy: reconnectDelay },
     });
   } catch (err) {
     // The URL may hold a password: say what is wrong, never echo it.
@@ -72,6 +94,8 @@ export async function createRedisBackend(
   const ready = await Promise.race([connected, delay(options.bootWaitMs ?? 5000, false, { ref: false })]);
   if (!ready) logger.warn('session store (Redis) not reachable at boot; serving 503 until it is');
 
+  const timeoutMs = options.commandTimeoutMs ?? 2000;
+  const run: Run = (op) => guarded(() => withDeadline(op(), timeoutMs));
   const p = config.redisPrefix;
   const ownerKey = (field: string, value: string): string => `${p}owner:${field}:${value}`;
   const store = new RedisStore({
@@ -79,18 +103,18 @@ export async function createRedisBackend(
     prefix: `${p}sess:`,
     ttl: (sess) => sessionTtlSec(sess, config.idleTimeoutSec),
   });
-  mapStoreErrors(store);
+  guardStore(store, run);
 
   const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
   const kv: KeyValue = {
-    get: <T>(key: string) => guarded(async () => parse<T>(await client.get(`${p}kv:${key}`))),
+    get: <T>(key: string) => run(async () => parse<T>(await client.get(`${p}kv:${key}`))),
     set: (key, value, ttlSec) =>
-      guarded(async () => {
+      run(async () => {
         await client.set(`${p}kv:${key}`, JSON.stringify(value), { expiration: { type: 'EX', value: Math.max(1, Math.ceil(ttlSec)) } });
       }),
-    take: <T>(key: string) => guarded(async () => parse<T>(await client.getDel(`${p}kv:${key}`))),
+    take: <T>(key: string) => run(async () => parse<T>(await client.getDel(`${p}kv:${key}`))),
     delete: (key) =>
-      guarded(async () => {
+      run(async () => {
         await client.del(`${p}kv:${key}`);
       }),
   };
@@ -102,7 +126,7 @@ export async function createRedisBackend(
     // A sorted set per owner, scored by expiry: members age out one by one, and the key itself
     // lives as long as its longest member (EXPIRE NX sets it once, GT only ever extends it).
     indexSession: (sessionId, owner, ttlSec) =>
-      guarded(async () => {
+      run(async () => {
         const now = Date.now();
         const seconds = Math.max(1, Math.ceil(ttlSec));
         const multi = client.multi();
@@ -118,13 +142,15 @@ export async function createRedisBackend(
         await multi.exec();
       }),
     findSessions: (query) =>
-      guarded(() => findOwned(query, (field, value) => client.zRangeByScore(ownerKey(field, value), Date.now() + 1, '+inf'))),
+      run(() => findOwned(query, (field, value) => client.zRangeByScore(ownerKey(field, value), Date.now() + 1, '+inf'))),
     ping: () =>
-      guarded(async () => {
+      run(async () => {
         await client.ping();
       }),
+    // Lets answered commands finish, but never waits on a Redis that stopped answering.
     close: async () => {
-      if (client.isReady) await client.close();
+      if (!client.isOpen) return;
+      if (client.isReady) await withDeadline(client.close(), timeoutMs).catch(() => client.destroy());
       else client.destroy();
       await connected;
     },
