@@ -1,14 +1,20 @@
 const MAX_LENGTH = 2048;
 // oauth2-proxy's rule: a slash or backslash, then only whitespace or one or two dots, then another.
 const SLASH_TRICK = /[/\\](\s*|\.{1,2})[/\\]/;
-// Control characters, all whitespace (incl. Unicode spaces) and backslashes have no place in a local path.
-const FORBIDDEN = /[\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\\]/;
+// Control characters, all whitespace (incl. Unicode spaces), backslashes and slash look-alikes have no place in a raw local path.
+const FORBIDDEN = /[\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\\\u2044\u2215\u29f8\uff0f\uff3c]/;
 const PROBE_ORIGIN = 'http://probe.invalid';
 // Paths that would loop back into the sign-in machinery.
 const AUTH_ROUTES = /^\/(login|callback|logout)(\/|$|\?)/;
 
 function looksSafe(value: string): boolean {
   return value.startsWith('/') && !value.startsWith('//') && !SLASH_TRICK.test(value) && !FORBIDDEN.test(value);
+}
+
+/** Decoded forms may legitimately hold spaces in a query; only their path must not hide a host. */
+function decodedPathSafe(value: string): boolean {
+  const path = value.split(/[?#]/, 1)[0] ?? '';
+  return path.startsWith('/') && !path.startsWith('//') && !SLASH_TRICK.test(path) && !/[\u0000-\u001f\\]/.test(path);
 }
 
 /**
@@ -19,9 +25,9 @@ function looksSafe(value: string): boolean {
  */
 export function isSafeReturnTo(value: unknown): value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_LENGTH) return false;
+  if (!looksSafe(value)) return false;
   let current = value;
   for (let i = 0; i < 4; i++) {
-    if (!looksSafe(current)) return false;
     let decoded: string;
     try {
       decoded = decodeURIComponent(current);
@@ -29,6 +35,7 @@ export function isSafeReturnTo(value: unknown): value is string {
       return false;
     }
     if (decoded === current) break;
+    if (!decodedPathSafe(decoded)) return false;
     current = decoded;
   }
   try {
