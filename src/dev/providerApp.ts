@@ -81,7 +81,10 @@ export interface ProviderContext {
   headers: IncomingMessage['headers'];
   req: IncomingMessage;
   state: Record<string, unknown>;
+  response: { get(field: string): string };
+  /** Request header. */
   get(field: string): string;
+  /** Response header. */
   set(field: string, value: string): void;
   remove(field: string): void;
   redirect(url: string): void;
@@ -217,7 +220,8 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+/** Reads a small urlencoded form body (sign-in form, Casdoor's POST /api/logout). */
+export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

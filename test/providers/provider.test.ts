@@ -1,0 +1,301 @@
+// The test providers themselves: each profile's discovery shape and quirks, exercised with openid-client v6
+// exactly as the RP uses it (code flow + PKCE + state + nonce, userinfo, refresh, revocation, logout).
+import { createServer } from 'node:net';
+import { decodeJwt } from 'jose';
+import * as client from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevProvider } from '../../src/dev/provider.ts';
+import { startProvider, type TestProvider } from '../fixtures/provider.ts';
+import { loginAtProvider, logoutAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
+
+// Loopback redirect URIs are accepted on any port (RFC 8252); this one is never requested.
+const REDIRECT_URI = 'http://127.0.0.1:49152/callback';
+const POST_LOGOUT_URI = 'http://127.0.0.1:49152/logout/done';
+
+async function discover(p: TestProvider, auth?: client.ClientAuth): Promise<client.Configuration> {
+  return client.discovery(new URL(p.issuer), p.clientId, p.clientSecret, auth, { execute: [client.allowInsecureRequests] });
+}
+
+async function signIn(
+  config: client.Configuration,
+  creds: { username: string; password: string },
+  scope: string,
+  browser = new ProviderBrowser(),
+): Promise<{ callback: URL; tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers }> {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+  });
+  const callback = new URL(await loginAtProvider(url.href, creds, browser));
+  const tokens = await client.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+  });
+  return { callback, tokens };
+}
+
+async function discoveryDocument(p: TestProvider): Promise<Record<string, unknown>> {
+  const res = await fetch(`${p.issuer}/.well-known/openid-configuration`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+function creds(p: TestProvider, username: string) {
+  const user = p.users.find((u) => u.username === username);
+  if (!user) throw new Error(`no user ${username}`);
+  return { username: user.username, password: user.password };
+}
+
+describe('certified profile', () => {
+  let op: TestProvider;
+  let config: client.Configuration;
+  beforeAll(async () => {
+    op = await startProvider('certified');
+    config = await discover(op);
+  });
+  afterAll(() => op.close());
+
+  it('advertises logout, revocation and RFC 9207 iss', async () => {
+    const doc = await discoveryDocument(op);
+    expect(doc.issuer).toBe(op.issuer);
+    expect(doc.end_session_endpoint).toBeTypeOf('string');
+    expect(doc.revocation_endpoint).toBeTypeOf('string');
+    expect(doc.authorization_response_iss_parameter_supported).toBe(true);
+    expect(doc.code_challenge_methods_supported).toEqual(['S256']);
+    expect(doc.backchannel_logout_supported).toBe(true);
+  });
+
+  it('runs the code flow with PKCE, userinfo, rotating refresh and revocation', async () => {
+    const { callback, tokens } = await signIn(config, creds(op, 'alice'), 'openid profile email groups offline_access');
+    expect(callback.searchParams.get('iss')).toBe(op.issuer);
+    expect(tokens.claims()?.sub).toBe('alice');
+    const refresh = tokens.refresh_token;
+    expect(refresh).toBeTypeOf('string');
+
+    const info = await client.fetchUserInfo(config, tokens.access_token, 'alice');
+    expect(info).toMatchObject({ preferred_username: 'alice', email_verified: true, groups: ['ADMIN'] });
+    expect(op.events.userinfo).toHaveLength(1);
+
+    const refreshed = await client.refreshTokenGrant(config, refresh ?? '');
+    expect(refreshed.refresh_token).toBeTypeOf('string');
+    expect(refreshed.refresh_token).not.toBe(refresh);
+    await expect(client.refreshTokenGrant(config, refresh ?? '')).rejects.toMatchObject({ error: 'invalid_grant' });
+    const grants = op.events.token.map((t) => t.params.grant_type);
+    expect(grants).toEqual(['authorization_code', 'refresh_token', 'refresh_token']);
+    expect(op.events.token[0]?.clientAuth).toBe('client_secret_post');
+
+    await client.tokenRevocation(config, refreshed.refresh_token ?? '', { token_type_hint: 'refresh_token' });
+    expect(op.events.revocation.at(-1)?.params.token).toBe(refreshed.refresh_token);
+    await expect(client.refreshTokenGrant(config, refreshed.refresh_token ?? '')).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('issues no refresh token without offline_access', async () => {
+    const { tokens } = await signIn(config, creds(op, 'bob'), 'openid profile');
+    expect(tokens.refresh_token).toBeUndefined();
+  });
+
+  it('ends the session through the end_session_endpoint', async () => {
+    const browser = new ProviderBrowser();
+    const { tokens } = await signIn(config, creds(op, 'bob'), 'openid', browser);
+    const end = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token ?? '', post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' });
+    const out = await logoutAtProvider(end.href, browser);
+    expect(out.location).toBe(`${POST_LOGOUT_URI}?state=bye`);
+    // The provider session is gone: the next authorization shows the sign-in form again.
+    let forms = 0;
+    await browser.follow(client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).href, () => {
+      forms++;
+      return undefined;
+    });
+    expect(forms).toBe(1);
+  });
+
+  it('rotates its signing key', async () => {
+    const before = (await (await fetch(`${op.issuer}/jwks`)).json()) as { keys: Array<{ kid: string }> };
+    await op.rotateKeys({ keepPrevious: true });
+    const after = (await (await fetch(`${op.issuer}/jwks`)).json()) as { keys: Array<{ kid: string }> };
+    expect(after.keys.map((k) => k.kid)).toEqual([op.app.signingKey().kid, ...before.keys.map((k) => k.kid)]);
+    const { tokens } = await signIn(config, creds(op, 'alice'), 'openid');
+    const header = JSON.parse(Buffer.from((tokens.id_token ?? '').split('.')[0] ?? '', 'base64url').toString()) as { kid: string };
+    expect(header.kid).toBe(op.app.signingKey().kid);
+  });
+});
+
+describe('dex (Lazycat) profile', () => {
+  let op: TestProvider;
+  beforeAll(async () => {
+    op = await startProvider('dex');
+  });
+  afterAll(() => op.close());
+
+  it('publishes a path issuer, Dex endpoints and no logout or revocation', async () => {
+    const doc = await discoveryDocument(op);
+    expect(op.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/sys\/oauth$/);
+    expect(doc).toMatchObject({
+      issuer: op.issuer,
+      authorization_endpoint: `${op.issuer}/auth`,
+      token_endpoint: `${op.issuer}/token`,
+      jwks_uri: `${op.issuer}/keys`,
+      userinfo_endpoint: `${op.issuer}/userinfo`,
+      scopes_supported: ['openid', 'email', 'groups', 'profile', 'offline_access'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    });
+    for (const absent of ['end_session_endpoint', 'revocation_endpoint', 'authorization_response_iss_parameter_supported']) {
+      expect(doc).not.toHaveProperty(absent);
+    }
+  });
+
+  it('signs in admin with client_secret_basic: opaque sub, email = user id, ADMIN group, no refresh token', async () => {
+    const config = await discover(op, client.ClientSecretBasic(op.clientSecret));
+    const { callback, tokens } = await signIn(config, creds(op, 'admin'), 'openid profile email groups offline_access');
+    expect(callback.searchParams.has('iss')).toBe(false);
+    expect(callback.searchParams.get('state')).toBeTruthy();
+    const claims = tokens.claims();
+    expect(claims).toMatchObject({ sub: 'CgVhZG1pbhIHaHBvcnRhbA', email: 'admin', groups: ['ADMIN'], preferred_username: 'admin' });
+    expect(tokens.refresh_token).toBeUndefined();
+    expect(tokens.token_type).toBe('bearer');
+    const info = await client.fetchUserInfo(config, tokens.access_token, claims?.sub ?? '');
+    expect(info.groups).toEqual(['ADMIN']);
+    expect(op.events.token.at(-1)?.clientAuth).toBe('client_secret_basic');
+  });
+
+  it('accepts client_secret_post too', async () => {
+    const config = await discover(op, client.ClientSecretPost(op.clientSecret));
+    const { tokens } = await signIn(config, creds(op, 'user1'), 'openid groups');
+    expect(tokens.claims()?.groups).toEqual(['NORMAL']);
+    expect(op.events.token.at(-1)?.clientAuth).toBe('client_secret_post');
+  });
+
+  it('rejects an unknown scope with invalid_scope at the callback', async () => {
+    const config = await discover(op);
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid phone',
+      code_challenge: 'x'.repeat(43),
+      code_challenge_method: 'S256',
+      state: 'st',
+    });
+    const res = await fetch(url, { redirect: 'manual' });
+    const location = new URL(res.headers.get('location') ?? '');
+    expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
+    expect(location.searchParams.get('error')).toBe('invalid_scope');
+    await expect(
+      client.authorizationCodeGrant(config, location, { pkceCodeVerifier: 'v'.repeat(43), expectedState: 'st' }),
+    ).rejects.toMatchObject({ error: 'invalid_scope' });
+  });
+});
+
+describe('casdoor profile', () => {
+  let op: TestProvider;
+  let config: client.Configuration;
+  beforeAll(async () => {
+    op = await startProvider('casdoor');
+    config = await discover(op);
+  });
+  afterAll(() => op.close());
+
+  it('publishes Casdoor paths on an origin issuer, without token_endpoint_auth_methods_supported', async () => {
+    const doc = await discoveryDocument(op);
+    expect(new URL(op.issuer).pathname).toBe('/');
+    expect(doc).toMatchObject({
+      issuer: op.issuer,
+      authorization_endpoint: `${op.issuer}/login/oauth/authorize`,
+      token_endpoint: `${op.issuer}/api/login/oauth/access_token`,
+      userinfo_endpoint: `${op.issuer}/api/userinfo`,
+      jwks_uri: `${op.issuer}/.well-known/jwks`,
+      end_session_endpoint: `${op.issuer}/api/logout`,
+    });
+    for (const absent of ['token_endpoint_auth_methods_supported', 'revocation_endpoint', 'authorization_response_iss_parameter_supported']) {
+      expect(doc).not.toHaveProperty(absent);
+    }
+  });
+
+  it('returns one big JWT as both id_token and access_token, plus a refresh token without offline_access', async () => {
+    const { callback, tokens } = await signIn(config, creds(op, 'admin'), 'openid profile email');
+    expect(callback.searchParams.has('iss')).toBe(false);
+    expect(callback.searchParams.has('state')).toBe(true);
+    expect(tokens.id_token).toBe(tokens.access_token);
+    expect(Buffer.byteLength(tokens.access_token)).toBeGreaterThanOrEqual(3700);
+    expect(tokens.refresh_token).toBeTypeOf('string');
+    const claims = decodeJwt(tokens.access_token);
+    expect(claims.aud).toEqual([op.clientId]);
+    expect(claims.azp).toBe(op.clientId);
+    expect(claims).not.toHaveProperty('at_hash');
+    expect(claims).toMatchObject({ name: 'admin', tokenType: 'access-token', isAdmin: true });
+
+    const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub ?? '');
+    expect(info).toMatchObject({ preferred_username: 'admin', email_verified: true, aud: op.clientId, groups: ['ADMIN'] });
+  });
+
+  it('rotates refresh tokens, kills the old tokens, and answers failures with HTTP 200 status:error', async () => {
+    const { tokens } = await signIn(config, creds(op, 'user1'), 'openid profile');
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token ?? '');
+    expect(refreshed.id_token).toBe(refreshed.access_token);
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token ?? '')).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    // The pre-refresh access token is gone: Casdoor's userinfo says so with HTTP 200.
+    const stale = await fetch(`${op.issuer}/api/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(stale.status).toBe(200);
+    expect(await stale.json()).toMatchObject({ status: 'error' });
+    await expect(client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck)).rejects.toMatchObject({ code: 'OAUTH_INVALID_RESPONSE' });
+
+    op.controls.tokenStatusError = 'Internal error';
+    await expect(client.refreshTokenGrant(config, refreshed.refresh_token ?? '')).rejects.toMatchObject({ code: 'OAUTH_INVALID_RESPONSE' });
+    delete op.controls.tokenStatusError;
+  });
+
+  it('logs out at /api/logout: redirect with state for a live hint, JSON error for a stale one', async () => {
+    const { tokens } = await signIn(config, creds(op, 'admin'), 'openid');
+    const end = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token ?? '', post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' });
+    const ok = await fetch(end, { redirect: 'manual' });
+    expect(ok.status).toBe(302);
+    expect(ok.headers.get('location')).toBe(`${POST_LOGOUT_URI}?state=bye`);
+    const again = await fetch(end, { redirect: 'manual' });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ status: 'error', msg: 'Token not found, invalid accessToken' });
+    expect(op.events.endSession).toHaveLength(2);
+  });
+});
+
+describe('dev provider', () => {
+  async function freePort(): Promise<number> {
+    const srv = createServer();
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const { port } = srv.address() as { port: number };
+    await new Promise((resolve) => srv.close(resolve));
+    return port;
+  }
+
+  it('checks passwords and signs in the demo users', async () => {
+    const issuer = `http://127.0.0.1:${await freePort()}`;
+    const dev = await startDevProvider({
+      issuer,
+      clientId: 'dev-client',
+      clientSecret: 'dev-secret',
+      redirectUris: [REDIRECT_URI],
+      postLogoutRedirectUris: [POST_LOGOUT_URI],
+    });
+    try {
+      expect(dev.users.map((u) => u.username)).toEqual(['alice', 'bob']);
+      const config = await client.discovery(new URL(issuer), 'dev-client', 'dev-secret', undefined, { execute: [client.allowInsecureRequests] });
+      await expect(signIn(config, { username: 'alice', password: 'wrong' }, 'openid')).rejects.toThrow(/HTTP 401/);
+      await expect(signIn(config, { username: 'nobody', password: 'alice-password' }, 'openid')).rejects.toThrow(/Wrong username or password/);
+      const { tokens } = await signIn(config, { username: 'alice', password: 'alice-password' }, 'openid profile groups offline_access');
+      expect(tokens.refresh_token).toBeTypeOf('string');
+      const info = await client.fetchUserInfo(config, tokens.access_token, 'alice');
+      expect(info).toMatchObject({ groups: ['ADMIN'], name: 'Alice Admin' });
+      const avatar = await fetch(String(info.picture));
+      expect(avatar.headers.get('content-type')).toBe('image/svg+xml');
+    } finally {
+      await dev.close();
+    }
+  });
+});
