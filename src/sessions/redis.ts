@@ -106,12 +106,15 @@ export async function createRedisBackend(
   guardStore(store, run);
 
   const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
+  const expiration = (ttlSec: number) => ({ type: 'EX', value: Math.max(1, Math.ceil(ttlSec)) }) as const;
   const kv: KeyValue = {
     get: <T>(key: string) => run(async () => parse<T>(await client.get(`${p}kv:${key}`))),
     set: (key, value, ttlSec) =>
       run(async () => {
-        await client.set(`${p}kv:${key}`, JSON.stringify(value), { expiration: { type: 'EX', value: Math.max(1, Math.ceil(ttlSec)) } });
+        await client.set(`${p}kv:${key}`, JSON.stringify(value), { expiration: expiration(ttlSec) });
       }),
+    add: (key, value, ttlSec) =>
+      run(async () => (await client.set(`${p}kv:${key}`, JSON.stringify(value), { condition: 'NX', expiration: expiration(ttlSec) })) === 'OK'),
     take: <T>(key: string) => run(async () => parse<T>(await client.getDel(`${p}kv:${key}`))),
     delete: (key) =>
       run(async () => {

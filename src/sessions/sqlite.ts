@@ -94,6 +94,11 @@ export function openSqliteBackend(
       'INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?) ' +
         'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
     ),
+    // An expired row still waiting for pruning counts as absent.
+    kvAdd: db.prepare(
+      'INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at WHERE kv.expires_at <= ?',
+    ),
     // One statement, so two instances sharing the file can never both take the same record.
     kvTake: db.prepare('DELETE FROM kv WHERE key = ? AND expires_at > ? RETURNING value'),
     kvDelete: db.prepare('DELETE FROM kv WHERE key = ?'),
@@ -114,6 +119,11 @@ export function openSqliteBackend(
     set: (key, value, ttlSec) =>
       guarded(() => {
         stmt.kvSet.run(key, JSON.stringify(value), Date.now() + ttlSec * 1000);
+      }),
+    add: (key, value, ttlSec) =>
+      guarded(() => {
+        const now = Date.now();
+        return stmt.kvAdd.run(key, JSON.stringify(value), now + ttlSec * 1000, now).changes === 1;
       }),
     take: <T>(key: string) => guarded(() => parse<T>(stmt.kvTake.get(key, Date.now()))),
     delete: (key) =>

@@ -111,6 +111,22 @@ export function runSessionStoreContract(name: string, makeBackend: () => Promise
       expect(results.filter((r) => r !== undefined)).toEqual(['prize']);
     });
 
+    it('adds a record only when absent, to exactly one of many concurrent callers', async () => {
+      const key = `jti:${randomUUID()}`;
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => backend.kv.add(key, i, 60)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await backend.kv.get(key)).toBe(results.indexOf(true));
+      expect(await backend.kv.add(key, 'again', 60)).toBe(false);
+    });
+
+    it('treats an expired record as absent when adding', async () => {
+      const key = `jti:${randomUUID()}`;
+      expect(await backend.kv.add(key, 'first', 1)).toBe(true);
+      await until(async () => (await backend.kv.get(key)) === undefined, 'the record to expire');
+      expect(await backend.kv.add(key, 'second', 60)).toBe(true);
+      expect(await backend.kv.get(key)).toBe('second');
+    });
+
     it('finds sessions by user sub and by provider sid', async () => {
       const [alice, bob] = [`alice-${randomUUID()}`, `bob-${randomUUID()}`];
       const [sidX, sidY] = [randomUUID(), randomUUID()];
