@@ -82,9 +82,17 @@ export async function createRedisBackend(
     // The URL may hold a password: say what is wrong, never echo it.
     throw new Error(`REDIS_URL is not usable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  // Without a listener an 'error' event would crash the process; each failed reconnect emits one.
-  client.on('error', (err: unknown) => logger.warn({ err }, 'session store (Redis) unavailable; reconnecting'));
-  client.on('ready', () => logger.info('session store (Redis) connected'));
+  // Without a listener an 'error' event would crash the process. Every failed reconnect emits one,
+  // so an outage is logged once as a warning and its repeats only at debug level.
+  let down = false;
+  client.on('error', (err: unknown) => {
+    logger[down ? 'debug' : 'warn']({ err }, 'session store (Redis) unavailable; reconnecting');
+    down = true;
+  });
+  client.on('ready', () => {
+    down = false;
+    logger.info('session store (Redis) connected');
+  });
 
   const connected = client.connect().then(
     () => true,
