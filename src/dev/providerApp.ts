@@ -371,6 +371,12 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
       conformIdTokenClaims: !options.claimsInIdToken,
       clientAuthMethods: options.clientAuthMethods ?? ['client_secret_basic', 'client_secret_post', 'none'],
       clientBasedCORS: () => false,
+      // oidc-provider refuses outgoing requests to loopback and private addresses (SSRF protection, passed as
+      // an undici dispatcher). Here the back-channel logout receiver is the RP on this machine, so drop it.
+      fetch: (url: string, init: RequestInit & { dispatcher?: unknown }) => {
+        const { dispatcher: _ssrfGuard, ...rest } = init;
+        return globalThis.fetch(url, rest);
+      },
       pkce: { required: () => true },
       features: {
         devInteractions: { enabled: false },

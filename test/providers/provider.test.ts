@@ -1,5 +1,6 @@
 // The test providers themselves: each profile's discovery shape and quirks, exercised with openid-client v6
 // exactly as the RP uses it (code flow + PKCE + state + nonce, userinfo, refresh, revocation, logout).
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
@@ -296,6 +297,51 @@ describe('dev provider', () => {
       expect(avatar.headers.get('content-type')).toBe('image/svg+xml');
     } finally {
       await dev.close();
+    }
+  });
+});
+
+describe('fixture overrides', () => {
+  it('lets a test alter the token response, shorten TTLs and receive back-channel logout tokens', async () => {
+    let received: (body: string) => void = () => {};
+    const logoutToken = new Promise<string>((resolve) => {
+      received = resolve;
+    });
+    // A real receiver for the back-channel logout POST; the promise settles when it arrives.
+    const rp = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        res.writeHead(200).end();
+        received(body);
+      });
+    });
+    await new Promise<void>((resolve) => rp.listen(0, '127.0.0.1', resolve));
+    const { port } = rp.address() as { port: number };
+    const op = await startProvider('certified', {
+      client: { backchannelLogoutUri: `http://127.0.0.1:${port}/backchannel-logout` },
+      ttl: { accessToken: 120, idToken: 90 },
+      mutateTokenResponse: (body) => ({ ...body, extra: 'added-by-test' }),
+    });
+    try {
+      const config = await discover(op);
+      const browser = new ProviderBrowser();
+      const { tokens } = await signIn(config, creds(op, 'alice'), 'openid', browser);
+      expect(tokens.extra).toBe('added-by-test');
+      expect(tokens.expires_in).toBe(120);
+      const claims = tokens.claims();
+      expect((claims?.exp ?? 0) - (claims?.iat ?? 0)).toBe(90);
+
+      const end = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token ?? '', post_logout_redirect_uri: POST_LOGOUT_URI });
+      expect((await logoutAtProvider(end.href, browser)).location).toBe(POST_LOGOUT_URI);
+      const form = new URLSearchParams(await logoutToken);
+      const jwt = decodeJwt(form.get('logout_token') ?? '');
+      expect(jwt).toMatchObject({ iss: op.issuer, aud: op.clientId, sub: 'alice' });
+      expect(jwt.events).toHaveProperty(['http://schemas.openid.net/event/backchannel-logout']);
+    } finally {
+      await op.close();
+      rp.closeAllConnections();
+      await new Promise((resolve) => rp.close(resolve));
     }
   });
 });
