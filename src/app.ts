@@ -10,6 +10,8 @@ import { securityHeaders } from './middleware/security.ts';
 import { sessionMiddleware, sessionLifetime } from './middleware/session.ts';
 import { healthRoutes } from './routes/health.ts';
 import { authRoutes } from './routes/auth.ts';
+import { backchannelRoutes } from './routes/backchannel.ts';
+import { tokenRefresh } from './middleware/tokenRefresh.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { errorHandler, notFound } from './errors/handler.ts';
 
@@ -39,8 +41,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders(oidc, config.session.secureCookie));
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false }));
   app.use(healthRoutes(oidc, sessions));
+  app.use(backchannelRoutes({ oidcConfig: config.oidc, oidc, sessions, logger }));
   app.use(sessionMiddleware(config.session, sessions));
   app.use(sessionLifetime(config.session));
+  app.use(tokenRefresh({ oidc, oidcConfig: config.oidc, sessions, logger }));
   app.use(authRoutes({ config, oidc, sessions, logger }));
   app.use(pageRoutes({ devUsers: deps.devUsers }));
   app.use(notFound);

@@ -209,6 +209,7 @@ export function loadConfig(env: Env): AppConfig {
       scopes,
       clientAuth,
       clockToleranceSec: duration('OIDC_CLOCK_TOLERANCE', 60),
+      refreshMarginSec: duration('OIDC_REFRESH_MARGIN', 60),
       httpTimeoutSec: duration('OIDC_HTTP_TIMEOUT', 10),
       allowInsecureHttp,
       discoveryRetryMinMs: 1000,

@@ -24,6 +24,8 @@ export interface OidcConfig {
   scopes: string[];
   clientAuth: ClientAuthMethod;
   clockToleranceSec: number;
+  /** Refresh the access token this long before it expires. */
+  refreshMarginSec: number;
   httpTimeoutSec: number;
   allowInsecureHttp: boolean;
   discoveryRetryMinMs: number;

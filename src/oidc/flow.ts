@@ -82,3 +82,26 @@ export function buildLogoutUrl(
     ...(params.idTokenHint && { id_token_hint: params.idTokenHint }),
   });
 }
+
+/**
+ * RFC 7009 revocation on logout, refresh token first (it can mint new access tokens), then the access
+ * token. Failures are returned for the log and never block the logout.
+ * @see https://www.rfc-editor.org/rfc/rfc7009
+ */
+export async function revokeTokens(provider: ProviderHandle, tokens: StoredTokens | undefined): Promise<AppError[]> {
+  if (!provider.revocationEndpoint || !tokens) return [];
+  const failures: AppError[] = [];
+  const pairs: Array<[string | undefined, string]> = [
+    [tokens.refreshToken, 'refresh_token'],
+    [tokens.accessToken, 'access_token'],
+  ];
+  for (const [token, hint] of pairs) {
+    if (!token) continue;
+    try {
+      await oc.tokenRevocation(provider.config, token, { token_type_hint: hint });
+    } catch (err) {
+      failures.push(toAppError(err));
+    }
+  }
+  return failures;
+}

@@ -4,7 +4,9 @@ import type { AppConfig } from '../config/types.ts';
 import type { OidcClient } from '../oidc/client.ts';
 import type { SessionBackend } from '../sessions/types.ts';
 import type { Logger } from '../log/logger.ts';
-import { startLogin, finishLogin, buildLogoutUrl } from '../oidc/flow.ts';
+import { startLogin, finishLogin, buildLogoutUrl, revokeTokens } from '../oidc/flow.ts';
+import type { StoredTokens } from '../oidc/user.ts';
+import { endSessions } from '../sessions/storeOps.ts';
 import { createPendingLogins } from '../auth/pendingLogins.ts';
 import { safeReturnTo } from '../security/returnTo.ts';
 import { parseCookies } from '../security/cookies.ts';
@@ -91,18 +93,34 @@ export function authRoutes({ config, oidc, sessions, logger }: AuthRouteDeps): R
 
   router.post('/logout', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (req.session.user && !sameSecret(body.csrf ?? req.get('x-csrf-token'), req.session.csrf)) {
+    const user = req.session.user;
+    if (user && !sameSecret(body.csrf ?? req.get('x-csrf-token'), req.session.csrf)) {
       throw new AppError('CSRF_INVALID');
     }
-    const idTokenHint = req.session.tokens?.idToken;
-    const sub = req.session.user?.sub;
-    if (req.session.user) await destroySession(req);
+    const tokens = req.session.tokens;
+    const provider = oidc.isReady() ? oidc.provider() : undefined;
+    const revoke = async (t: StoredTokens | undefined): Promise<void> => {
+      if (!provider) return;
+      for (const err of await revokeTokens(provider, t)) {
+        logger.warn({ reqId: req.id, code: err.code, err: err.cause ?? err }, 'token revocation failed (logout continues)');
+      }
+    };
+    let elsewhere = 0;
+    if (user) {
+      if (body.everywhere === '1') {
+        const ids = (await sessions.findSessions({ sub: user.sub })).filter((id) => id !== req.sessionID);
+        elsewhere = await endSessions(sessions, ids, (s) => s.user?.sub === user.sub, (s) => revoke(s.tokens));
+      }
+      await revoke(tokens);
+      await destroySession(req);
+    }
     res.clearCookie(config.session.cookieName, cookieOptions);
     const state = randomBytes(16).toString('base64url');
-    const endSession = oidc.isReady()
-      ? buildLogoutUrl(oidc.provider(), { idTokenHint, postLogoutRedirectUri: config.oidc.postLogoutRedirectUri, state })
+    // The newest ID token is the hint: Casdoor answers JSON instead of redirecting for a stale one.
+    const endSession = provider
+      ? buildLogoutUrl(provider, { idTokenHint: tokens?.idToken, postLogoutRedirectUri: config.oidc.postLogoutRedirectUri, state })
       : undefined;
-    if (sub) logger.info({ reqId: req.id, sub, providerLogout: Boolean(endSession) }, 'signed out');
+    if (user) logger.info({ reqId: req.id, sub: user.sub, providerLogout: Boolean(endSession), elsewhere }, 'signed out');
     const next = endSession?.href ?? '/?signed_out=1';
     if (endSession) res.cookie(LOGOUT_STATE_COOKIE, state, { ...cookieOptions, maxAge: 600_000 });
     if (wantsJson(req)) return res.json({ signedOut: true, redirectTo: next });

@@ -5,6 +5,8 @@ import type { SessionStoreKind } from '../config/types.ts';
 export interface KeyValue {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlSec: number): Promise<void>;
+  /** Sets only if absent (atomically, across instances): a lock or a seen-once marker. True when this call set it. */
+  add(key: string, value: unknown, ttlSec: number): Promise<boolean>;
   /** Atomically reads and deletes: a record can be taken once, even across instances. */
   take<T>(key: string): Promise<T | undefined>;
   delete(key: string): Promise<void>;

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import type { OidcConfig } from '../config/types.ts';
+import type { OidcClient } from '../oidc/client.ts';
+import type { SessionBackend } from '../sessions/types.ts';
+import type { Logger } from '../log/logger.ts';
+import { needsRefresh, refreshTokens } from '../oidc/refresh.ts';
+import { destroyStored, getStored, setStored } from '../sessions/storeOps.ts';
+
+const LOCK_TTL_SEC = 30;
+const LOCK_POLL_MS = 50;
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Refreshes the access token ahead of expiry, once per session however many requests arrive together:
+ * in this process by sharing one promise, across instances by a lock in the shared store. The lock holder
+ * re-reads the session before refreshing and writes the result straight to the store, so no request can
+ * write stale tokens back (the oauth2-proxy pattern), and every waiting request reloads afterwards.
+ */
+export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; sessions: SessionBackend; logger: Logger }): RequestHandler {
+  const { oidc, oidcConfig, sessions, logger } = deps;
+  const { store, kv } = sessions;
+  const instance = randomUUID();
+  const inflight = new Map<string, Promise<void>>();
+  const margin = oidcConfig.refreshMarginSec;
+  const lockWaitMs = (oidcConfig.httpTimeoutSec + 5) * 1000;
+
+  async function refreshUnderLock(id: string, reqId: string): Promise<void> {
+    const lock = `lock:refresh:${id}`;
+    if (!(await kv.add(lock, instance, LOCK_TTL_SEC))) {
+      // Another instance is refreshing: wait for it to finish (bounded), then the caller reloads.
+      const deadline = Date.now() + lockWaitMs;
+      while ((await kv.get(lock)) !== undefined && Date.now() < deadline) await wait(LOCK_POLL_MS);
+      return;
+    }
+    try {
+      const current = await getStored(store, id);
+      const tokens = current?.tokens;
+      if (!current?.user || !tokens?.refreshToken || !needsRefresh(tokens, margin)) return;
+      const outcome = await refreshTokens(oidc.provider(), oidcConfig, { ...tokens, refreshToken: tokens.refreshToken }, current.user);
+      if (outcome.kind === 'refreshed') {
+        await setStored(store, id, { ...current, tokens: outcome.tokens });
+        logger.info({ reqId, sub: current.user.sub }, 'tokens refreshed');
+      } else if (outcome.kind === 'ended') {
+        await destroyStored(store, id);
+        logger.warn({ reqId, sub: current.user.sub, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'refresh refused: session ended');
+      } else {
+        logger.warn({ reqId, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'refresh failed: provider unavailable, keeping the session');
+      }
+    } finally {
+      await kv.delete(lock);
+    }
+  }
+
+  const reload = (req: Request) =>
+    new Promise<boolean>((resolve, reject) =>
+      req.session.reload((err) => {
+        if (!err) return resolve(true);
+        // The session was ended by the refresh: carry on as a signed-out request.
+        if (/failed to load session/.test(String((err as Error).message))) return req.session.regenerate((e) => (e ? reject(e) : resolve(false)));
+        reject(err);
+      }),
+    );
+
+  return async (req, res, next) => {
+    if (!req.session?.user || !needsRefresh(req.session.tokens, margin) || !oidc.isReady()) return next();
+    const id = req.sessionID;
+    let flight = inflight.get(id);
+    if (!flight) {
+      flight = refreshUnderLock(id, req.id).finally(() => inflight.delete(id));
+      inflight.set(id, flight);
+    }
+    await flight;
+    await reload(req);
+    res.locals.user = req.session.user;
+    next();
+  };
+}

@@ -1,0 +1,57 @@
+import * as oc from 'openid-client';
+import type { OidcConfig } from '../config/types.ts';
+import type { ProviderHandle } from './client.ts';
+import type { SessionUser, StoredTokens } from './user.ts';
+import { verifyIdToken } from './idToken.ts';
+import { toAppError } from './errors.ts';
+import { AppError } from '../errors/AppError.ts';
+
+export type RefreshOutcome =
+  | { kind: 'refreshed'; tokens: StoredTokens }
+  /** The provider says the grant is gone (invalid_grant) or its new ID token is for someone else: end the session. */
+  | { kind: 'ended'; error: AppError }
+  /** The provider could not be asked (down, timeout, 5xx): keep the session and the old tokens. */
+  | { kind: 'unavailable'; error: AppError };
+
+/** True when the access token expires within `marginSec` (or has no known expiry and no refresh is possible). */
+export function needsRefresh(tokens: StoredTokens | undefined, marginSec: number, now = Date.now()): boolean {
+  return Boolean(tokens?.refreshToken && tokens.expiresAt !== undefined && tokens.expiresAt - now <= marginSec * 1000);
+}
+
+/**
+ * Uses the refresh token. A new ID token is verified like the first one and must keep the same
+ * `iss` and `sub` (conformance: refresh-token-invalid-issuer / -invalid-sub). Rotated refresh tokens
+ * replace the old one; a response without one keeps it.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
+ */
+export async function refreshTokens(
+  provider: ProviderHandle,
+  cfg: OidcConfig,
+  current: StoredTokens & { refreshToken: string },
+  user: SessionUser,
+  now = Date.now(),
+): Promise<RefreshOutcome> {
+  try {
+    const response = await oc.refreshTokenGrant(provider.config, current.refreshToken);
+    if (response.id_token) {
+      const claims = await verifyIdToken(provider, response.id_token, cfg.clientId, cfg.clockToleranceSec);
+      if (claims.sub !== user.sub || claims.iss !== user.issuer) {
+        return { kind: 'ended', error: new AppError('OIDC_TOKEN_REJECTED', { message: 'refreshed ID token changed iss or sub' }) };
+      }
+    }
+    const expiresIn = response.expiresIn();
+    const tokens: StoredTokens = {
+      idToken: response.id_token ?? current.idToken,
+      accessToken: response.access_token,
+      refreshToken: response.refresh_token ?? current.refreshToken,
+    };
+    if (expiresIn !== undefined) tokens.expiresAt = now + expiresIn * 1000;
+    const scope = response.scope ?? current.scope;
+    if (scope) tokens.scope = scope;
+    return { kind: 'refreshed', tokens };
+  } catch (err) {
+    const error = toAppError(err);
+    const ended = err instanceof oc.ResponseBodyError && (err.error === 'invalid_grant' || err.error === 'unauthorized_client');
+    return ended || error.code === 'OIDC_TOKEN_REJECTED' ? { kind: 'ended', error } : { kind: 'unavailable', error };
+  }
+}

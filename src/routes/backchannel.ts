@@ -1,0 +1,45 @@
+import express, { Router } from 'express';
+import type { OidcConfig } from '../config/types.ts';
+import type { OidcClient } from '../oidc/client.ts';
+import type { SessionBackend } from '../sessions/types.ts';
+import type { Logger } from '../log/logger.ts';
+import { verifyLogoutToken } from '../oidc/logoutToken.ts';
+import { AppError } from '../errors/AppError.ts';
+import { endSessions } from '../sessions/storeOps.ts';
+
+const MIN_JTI_TTL_SEC = 600;
+
+/**
+ * OpenID Connect Back-Channel Logout: the provider POSTs a signed logout_token and we end the matching
+ * sessions in whichever store is configured (so a session held by another instance ends too).
+ * Mounted before the session middleware: this request carries no cookie and must not create a session.
+ * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest
+ */
+export function backchannelRoutes(deps: { oidcConfig: OidcConfig; oidc: OidcClient; sessions: SessionBackend; logger: Logger }): Router {
+  const { oidcConfig, oidc, sessions, logger } = deps;
+  const router = Router();
+  router.post('/backchannel-logout', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const token = (req.body as Record<string, unknown> | undefined)?.logout_token;
+    const fail = (description: string) => {
+      logger.warn({ reqId: req.id, reason: description }, 'back-channel logout rejected');
+      res.status(400).json({ error: 'invalid_request', error_description: description });
+    };
+    if (typeof token !== 'string' || !token) return fail('logout_token is required');
+    let claims;
+    try {
+      claims = await verifyLogoutToken(oidc.provider(), token, oidcConfig.clientId, oidcConfig.clockToleranceSec);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'BAD_REQUEST') return fail(err.message);
+      throw err;
+    }
+    const ttl = Math.max(MIN_JTI_TTL_SEC, claims.exp - Math.floor(Date.now() / 1000) + oidcConfig.clockToleranceSec);
+    if (!(await sessions.kv.add(`jti:${claims.jti}`, 1, ttl))) return fail('logout_token was already used (jti replay)');
+    // With a sid, end just that provider session; with only a sub, every session of the user.
+    const ids = await sessions.findSessions(claims.sid ? { sid: claims.sid } : { sub: claims.sub! });
+    const ended = await endSessions(sessions, ids, claims.sub ? (s) => s.user?.sub === claims.sub : () => true);
+    logger.info({ reqId: req.id, sub: claims.sub, sid: claims.sid, ended }, 'back-channel logout');
+    res.status(200).end();
+  });
+  return router;
+}

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, beginSignIn, pathOf, signIn, type Stack, type Agent } from '../fixtures/stack.ts';
+import { loginAtProvider } from '../fixtures/providerLogin.ts';
+import type { PendingLogin } from '../../src/oidc/flow.ts';
+import { getStored, setStored } from '../../src/sessions/storeOps.ts';
+import { createHmac } from 'node:crypto';
+
+// express-session's cookie format: s:<id>.<base64 HMAC-SHA256 without padding>.
+const sign = (id: string, secret: string) => `${id}.${createHmac('sha256', secret).update(id).digest('base64').replace(/=+$/, '')}`;
+
+// Each rejected callback must end on an error page with a stable code, set no session, and leave the process alive.
+async function expectRejected(stack: Stack, agent: Agent, path: string, status: number, code: string) {
+  const res = await agent.get(path);
+  expect(res.status).toBe(status);
+  expect(res.text).toContain(`data-error-code="${code}"`);
+  expect(res.text).toContain('href="/login"');
+  expect(res.text).not.toMatch(/at \w+ \(|node_modules|Error:/);
+  const sessionCookie = ((res.headers['set-cookie'] as unknown as string[] | undefined) ?? []).filter((c) => c.startsWith(stack.app.config.session.cookieName));
+  expect(sessionCookie).toEqual([]);
+  expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(401);
+  expect((await agent.get('/healthz')).status).toBe(200);
+  return res;
+}
+
+/** Starts a sign-in, lets `tamper` change the stored pending login, and returns the callback path. */
+async function tamperedCallback(stack: Stack, agent: Agent, tamper: (p: PendingLogin) => void): Promise<string> {
+  const authorizeUrl = await beginSignIn(agent);
+  const state = new URL(authorizeUrl).searchParams.get('state')!;
+  const pending = (await stack.app.sessions.kv.get<PendingLogin>(`txn:${state}`))!;
+  tamper(pending);
+  await stack.app.sessions.kv.set(`txn:${state}`, pending, 600);
+  return pathOf(await loginAtProvider(authorizeUrl, stack.provider.users[0]!));
+}
+
+describe('callback failures', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack('certified');
+  });
+  afterAll(() => stack?.close());
+
+  it('rejects a callback that another browser started (state bound to the browser)', async () => {
+    const victim = stack.browser();
+    const attacker = stack.browser();
+    const callback = pathOf(await loginAtProvider(await beginSignIn(attacker), stack.provider.users[0]!));
+    await expectRejected(stack, victim, callback, 400, 'OIDC_STATE_MISMATCH');
+  });
+
+  it('rejects an unknown or tampered state', async () => {
+    const agent = stack.browser();
+    const callback = new URL(await loginAtProvider(await beginSignIn(agent), stack.provider.users[0]!));
+    callback.searchParams.set('state', 'x'.repeat(43));
+    await expectRejected(stack, agent, callback.pathname + callback.search, 400, 'OIDC_TXN_EXPIRED');
+    await expectRejected(stack, stack.browser(), '/callback?code=abc&state=%3Cscript%3E', 400, 'OIDC_STATE_MISMATCH');
+    await expectRejected(stack, stack.browser(), '/callback', 400, 'OIDC_INVALID_CALLBACK');
+  });
+
+  it('a replayed callback: signed-in browser goes on to returnTo, any other browser gets an error', async () => {
+    const agent = stack.browser();
+    const authorizeUrl = await beginSignIn(agent, '/profile');
+    const callback = pathOf(await loginAtProvider(authorizeUrl, stack.provider.users[0]!));
+    expect((await agent.get(callback)).headers.location).toBe('/profile');
+    const again = await agent.get(callback);
+    expect(again.status).toBe(303);
+    expect(again.headers.location).toBe('/profile');
+    await expectRejected(stack, stack.browser(), callback, 400, 'OIDC_TXN_EXPIRED');
+  });
+
+  it('shows access_denied from the provider as a 403 page with a sign-in-again link', async () => {
+    const agent = stack.browser();
+    const state = new URL(await beginSignIn(agent)).searchParams.get('state')!;
+    const res = await expectRejected(stack, agent, `/callback?error=access_denied&error_description=%3Cb%3Enope%3C%2Fb%3E&state=${state}&iss=${encodeURIComponent(stack.provider.issuer)}`, 403, 'OIDC_ACCESS_DENIED');
+    expect(res.text).not.toContain('<b>nope</b>');
+  });
+
+  it('rejects a wrong PKCE verifier (the provider refuses the code)', async () => {
+    const agent = stack.browser();
+    const callback = await tamperedCallback(stack, agent, (p) => {
+      p.checks.pkceCodeVerifier = 'A'.repeat(43);
+    });
+    await expectRejected(stack, agent, callback, 401, 'OIDC_TOKEN_REJECTED');
+  });
+
+  it('rejects a nonce mismatch without calling userinfo', async () => {
+    const agent = stack.browser();
+    const callback = await tamperedCallback(stack, agent, (p) => {
+      p.checks.expectedNonce = 'n'.repeat(43);
+    });
+    const userinfoBefore = stack.provider.events.userinfo.length;
+    await expectRejected(stack, agent, callback, 401, 'OIDC_TOKEN_REJECTED');
+    expect(stack.provider.events.userinfo.length).toBe(userinfoBefore);
+  });
+
+  it('rejects an expired pending sign-in', async () => {
+    const agent = stack.browser();
+    const callback = await tamperedCallback(stack, agent, (p) => {
+      p.createdAt -= 11 * 60 * 1000;
+    });
+    await expectRejected(stack, agent, callback, 400, 'OIDC_STATE_MISMATCH');
+  });
+
+  it('caps pending sign-ins per browser, dropping the oldest', async () => {
+    const agent = stack.browser();
+    const urls: string[] = [];
+    for (let i = 0; i < 7; i++) urls.push(await beginSignIn(agent, `/profile?n=${i}`));
+    const oldest = pathOf(await loginAtProvider(urls[0]!, stack.provider.users[0]!));
+    await expectRejected(stack, agent, oldest, 400, 'OIDC_TXN_EXPIRED');
+    const newest = pathOf(await loginAtProvider(urls[6]!, stack.provider.users[0]!));
+    expect((await agent.get(newest)).headers.location).toBe('/profile?n=6');
+  });
+
+  it('sends an unsafe returnTo home instead of off-site', async () => {
+    for (const evil of ['//evil.example', '/\\evil.example', 'https://evil.example/', '/%2F%2Fevil.example']) {
+      const res = await signIn(stack, stack.browser(), { returnTo: evil });
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe('/');
+    }
+  });
+
+  it('regenerates the session id on sign-in (no fixation)', async () => {
+    const name = stack.app.config.session.cookieName;
+    const fixedId = 'attacker-chosen-session-id';
+    // The attacker plants a valid, signed, anonymous session id in the victim's browser.
+    await setStored(stack.app.sessions.store, fixedId, { cookie: { originalMaxAge: 600_000, expires: new Date(Date.now() + 600_000).toISOString() } } as never);
+    const victim = stack.browser();
+    victim.jar.setCookie(`${name}=${encodeURIComponent('s:' + sign(fixedId, stack.app.config.session.secrets[0]!))}; Path=/`, '127.0.0.1', '/');
+    expect((await signIn(stack, victim)).status).toBe(303);
+    const sidAfter = decodeURIComponent(victim.jar.getCookie(name, { domain: '127.0.0.1', path: '/', secure: false, script: false })!.value);
+    expect(sidAfter.startsWith(`s:${fixedId}.`)).toBe(false);
+    expect((await getStored(stack.app.sessions.store, fixedId))?.user).toBeUndefined();
+    expect((await victim.get('/profile').set('Accept', 'application/json')).status).toBe(200);
+  });
+});

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, signIn, beginSignIn, pathOf, type Stack } from '../fixtures/stack.ts';
+import { loginAtProvider } from '../fixtures/providerLogin.ts';
+
+const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]*/;
+
+describe.each(['certified', 'dex', 'casdoor'] as const)('sign-in against the %s provider', (profile) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack(profile);
+  });
+  afterAll(() => stack?.close());
+
+  it('signs in with PKCE S256, state and nonce, and lands on the page asked for', async () => {
+    const agent = stack.browser();
+    const res = await signIn(stack, agent, { returnTo: '/profile?tab=claims' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/profile?tab=claims');
+
+    const auth = stack.provider.events.authorization.at(-1)!;
+    expect(auth.params.code_challenge_method).toBe('S256');
+    expect(auth.params.code_challenge).toMatch(/^[\w-]{43}$/);
+    expect(auth.params.state).toMatch(/^[\w-]{43}$/);
+    expect(auth.params.nonce).toMatch(/^[\w-]{43}$/);
+    expect(auth.params.scope?.split(' ')).toContain('openid');
+    const token = stack.provider.events.token.at(-1)!;
+    expect(token.params.code_verifier).toMatch(/^[\w-]{43}$/);
+    expect(token.params.redirect_uri).toBe(stack.app.config.oidc.redirectUri);
+
+    const profileRes = await agent.get('/profile').set('Accept', 'application/json');
+    expect(profileRes.status).toBe(200);
+    const { user, session } = profileRes.body;
+    const expected = stack.provider.users[0]!;
+    expect(user.sub).toBe(stack.provider.app.subjectOf(expected));
+    expect(user.groups).toEqual(expected.groups);
+    expect(user.issuer).toBe(stack.provider.issuer);
+    expect(session.signedInAt).toMatch(/^\d{4}-/);
+    // Tokens stay server-side: never in the page, the JSON or a cookie.
+    expect(JSON.stringify(profileRes.body)).not.toMatch(JWT);
+    expect(JSON.stringify(profileRes.headers)).not.toMatch(JWT);
+
+    const page = await agent.get('/profile');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(expected.groups[0]);
+    expect(page.text).not.toMatch(JWT);
+  });
+
+  it('verifies the ID token against the JWKS and calls userinfo once, with the access token', async () => {
+    const before = stack.provider.events.userinfo.length;
+    const res = await signIn(stack, stack.browser());
+    expect(res.status).toBe(303);
+    expect(stack.provider.events.userinfo.length).toBe(before + 1);
+  });
+
+  it('keeps every Set-Cookie small, HttpOnly and SameSite=Lax, even with large tokens', async () => {
+    const agent = stack.browser();
+    const login = await agent.get('/login');
+    const callback = await agent.get(pathOf(await loginAtProvider(login.headers.location as string, stack.provider.users[0]!)));
+    const cookies = [...(login.headers['set-cookie'] as unknown as string[]), ...(callback.headers['set-cookie'] as unknown as string[])];
+    expect(cookies.length).toBeGreaterThanOrEqual(2);
+    for (const c of cookies) {
+      expect(c.length).toBeLessThan(300);
+      expect(c).toMatch(/HttpOnly/i);
+      expect(c).toMatch(/SameSite=Lax/i);
+    }
+    if (profile === 'casdoor') {
+      const tokenBody = stack.provider.events.token.at(-1);
+      expect(tokenBody?.status).toBe(200);
+    }
+  });
+
+  it('never logs a token, a code or a secret', async () => {
+    await signIn(stack, stack.browser());
+    const code = stack.provider.events.token.at(-1)!.params.code!;
+    const logs = stack.app.logs.join('\n');
+    expect(logs).toContain('signed in');
+    expect(logs).not.toMatch(JWT);
+    expect(logs).not.toContain(code);
+    expect(logs).not.toContain(stack.provider.clientSecret);
+  });
+
+  it('handles two tabs signing in at the same time in one browser', async () => {
+    const agent = stack.browser();
+    const first = await beginSignIn(agent, '/profile?tab=1');
+    const second = await beginSignIn(agent, '/profile?tab=2');
+    const creds = stack.provider.users[0]!;
+    const [cb1, cb2] = await Promise.all([loginAtProvider(first, creds), loginAtProvider(second, creds)]);
+    const r2 = await agent.get(pathOf(cb2));
+    const r1 = await agent.get(pathOf(cb1));
+    expect(r2.headers.location).toBe('/profile?tab=2');
+    expect(r1.headers.location).toBe('/profile?tab=1');
+    expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(200);
+  });
+});
+
+describe('scopes', () => {
+  it('requests only scopes the provider advertises (Dex rejects unknown ones)', async () => {
+    const stack = await startStack('dex', { env: { OIDC_SCOPES: 'openid profile email groups phone address' } });
+    try {
+      expect(stack.app.oidc.provider().scopes).toEqual(['openid', 'profile', 'email', 'groups']);
+      const res = await signIn(stack, stack.browser());
+      expect(res.status).toBe(303);
+    } finally {
+      await stack.close();
+    }
+  });
+});
