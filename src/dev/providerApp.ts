@@ -307,6 +307,9 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
   // the final response, after any shim.
   const instrument: ProviderMiddleware = async (ctx, next) => {
     const bearer = /^bearer (.+)$/i.exec(ctx.headers.authorization ?? '')?.[1];
+    // Copied before the shims run: they may rewrite the query (offlineConsent adds prompt=consent), and the
+    // record must show what the RP sent.
+    const query = { ...ctx.query };
     await next();
     const route = (Object.keys(routes) as RouteName[]).find((r) =>
       r === 'end_session' ? ctx.path.startsWith(routes[r]) : ctx.path === routes[r],
@@ -315,7 +318,7 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
     if (route === 'token' && ctx.status === 200 && options.mutateTokenResponse && ctx.body && typeof ctx.body === 'object') {
       ctx.body = await options.mutateTokenResponse(ctx.body as Record<string, unknown>);
     }
-    const raw = ctx.oidc?.body ?? (ctx.state.body as Record<string, unknown> | undefined) ?? ctx.query;
+    const raw = ctx.oidc?.body ?? (ctx.state.body as Record<string, unknown> | undefined) ?? query;
     const entry: RecordedRequest = {
       method: ctx.method,
       path: ctx.path,

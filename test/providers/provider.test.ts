@@ -92,6 +92,8 @@ describe('certified profile', () => {
     const grants = op.events.token.map((t) => t.params.grant_type);
     expect(grants).toEqual(['authorization_code', 'refresh_token', 'refresh_token']);
     expect(op.events.token[0]?.clientAuth).toBe('client_secret_post');
+    // The record shows what the RP sent, not the prompt=consent the provider adds for offline_access.
+    expect(op.events.authorization[0]?.params).not.toHaveProperty('prompt');
 
     await client.tokenRevocation(config, refreshed.refresh_token ?? '', { token_type_hint: 'refresh_token' });
     expect(op.events.revocation.at(-1)?.params.token).toBe(refreshed.refresh_token);
