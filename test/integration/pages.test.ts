@@ -1,0 +1,212 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, signIn, beginSignIn, pathOf, type Stack } from '../fixtures/stack.ts';
+import { loginAtProvider, logoutAtProvider } from '../fixtures/providerLogin.ts';
+import request from 'supertest';
+
+const csrfOf = (html: string): string => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+describe('pages, API answers and logout', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack('certified');
+  });
+  afterAll(() => stack?.close());
+
+  it('home: a sign-in button when signed out, a greeting when signed in', async () => {
+    const agent = stack.browser();
+    const out = await agent.get('/');
+    expect(out.status).toBe(200);
+    expect(out.text).toContain('id="sign-in"');
+    await signIn(stack, agent);
+    const signedIn = await agent.get('/');
+    expect(signedIn.text).toContain(stack.provider.users[0]!.name!);
+    expect(signedIn.text).toContain('href="/profile"');
+  });
+
+  it('profile: browsers are sent to sign in, API clients get 401 JSON', async () => {
+    const page = await request(stack.app.url).get('/profile?x=1');
+    expect(page.status).toBe(302);
+    expect(page.headers.location).toBe('/login?returnTo=%2Fprofile%3Fx%3D1');
+    for (const headers of [{ Accept: 'application/json' }, { 'X-Requested-With': 'XMLHttpRequest' }, { 'Sec-Fetch-Mode': 'cors' }]) {
+      const api = await request(stack.app.url).get('/profile').set(headers);
+      expect(api.status).toBe(401);
+      expect(api.body.error.code).toBe('AUTH_REQUIRED');
+      expect(api.body.error.requestId).toBe(api.headers['x-request-id']);
+    }
+  });
+
+  it('sets a strict CSP with no inline script and the usual hardening headers', async () => {
+    const res = await request(stack.app.url).get('/');
+    const csp = res.headers['content-security-policy'] as string;
+    expect(csp).toContain("script-src 'none'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toMatch(new RegExp(`form-action 'self' ${new URL(stack.provider.issuer).origin}`));
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.text).not.toMatch(/<script/i);
+    expect(res.text).toContain('/static/app.css');
+    expect((await request(stack.app.url).get('/static/app.css')).status).toBe(200);
+  });
+
+  it('answers in zh-CN or en by Accept-Language, pages and errors alike', async () => {
+    const zh = await request(stack.app.url).get('/').set('Accept-Language', 'zh-CN,zh;q=0.9');
+    expect(zh.text).toContain('登录');
+    expect(zh.text).toContain('lang="zh-CN"');
+    const en = await request(stack.app.url).get('/').set('Accept-Language', 'en-US');
+    expect(en.text).toContain('Sign in');
+    const notFound = await request(stack.app.url).get('/nope').set('Accept-Language', 'zh');
+    expect(notFound.status).toBe(404);
+    expect(notFound.text).toContain('页面不存在');
+    const json = await request(stack.app.url).get('/nope').set('Accept', 'application/json');
+    expect(json.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('logout needs the CSRF token, then ends the session and goes to the provider end-session endpoint', async () => {
+    const agent = stack.browser();
+    await signIn(stack, agent);
+    const forged = await agent.post('/logout').type('form').send({ csrf: 'forged' });
+    expect(forged.status).toBe(403);
+    expect(forged.text).toContain('CSRF_INVALID');
+    expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(200);
+
+    const confirm = await agent.get('/logout');
+    expect(confirm.status).toBe(200);
+    const res = await agent.post('/logout').type('form').send({ csrf: csrfOf(confirm.text) });
+    expect(res.status).toBe(303);
+    const endSession = new URL(res.headers.location as string);
+    expect(endSession.origin + endSession.pathname).toBe(stack.app.oidc.provider().endSessionEndpoint);
+    expect(endSession.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
+    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(stack.app.config.oidc.postLogoutRedirectUri);
+    const state = endSession.searchParams.get('state')!;
+    expect(state).toMatch(/^[\w-]{22}$/);
+    expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(401);
+
+    // The provider sends the browser back with our state: a "signed out" notice; a foreign state gets none.
+    const back = await logoutAtProvider(endSession.href);
+    expect(back.location).toBe(`${stack.app.config.oidc.postLogoutRedirectUri}?state=${state}`);
+    const done = await agent.get(pathOf(back.location!));
+    expect(done.headers.location).toBe('/?signed_out=1');
+    const replayed = await agent.get(pathOf(back.location!));
+    expect(replayed.headers.location).toBe('/');
+  });
+
+  it('GET /logout when signed out goes home; POST /logout when signed out is harmless', async () => {
+    expect((await request(stack.app.url).get('/logout')).headers.location).toBe('/');
+    const post = await request(stack.app.url).post('/logout').type('form').send({});
+    expect(post.status).toBe(303);
+  });
+
+  it('/healthz and /readyz', async () => {
+    expect((await request(stack.app.url).get('/healthz')).body).toEqual({ status: 'ok' });
+    const ready = await request(stack.app.url).get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks).toEqual({ provider: true, store: true });
+  });
+});
+
+describe('behind a TLS-terminating proxy (X-Forwarded-Proto: https)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack('dex', {
+      env: { OIDC_REDIRECT_URI: 'https://app.box.example/callback' },
+      provider: { client: { redirectUris: ['https://app.box.example/callback'], anyLoopbackPort: false } },
+    });
+  });
+  afterAll(() => stack?.close());
+
+  it('marks every cookie Secure with the __Host- prefix and signs in with the public redirect URI', async () => {
+    const viaProxy = (path: string, cookie?: string) => {
+      const r = request(stack.app.url).get(path).set('X-Forwarded-Proto', 'https').set('X-Forwarded-Host', 'app.box.example');
+      return cookie ? r.set('Cookie', cookie) : r;
+    };
+    const login = await viaProxy('/login?returnTo=/profile');
+    expect(login.status).toBe(303);
+    const txCookie = (login.headers['set-cookie'] as unknown as string[])[0]!;
+    expect(txCookie).toMatch(/^__Host-lzc-oidc\.tx\./);
+    expect(txCookie).toMatch(/; Secure/);
+    const authorize = new URL(login.headers.location as string);
+    expect(authorize.searchParams.get('redirect_uri')).toBe('https://app.box.example/callback');
+    const callback = await loginAtProvider(authorize.href, stack.provider.users[0]!);
+    expect(callback.startsWith('https://app.box.example/callback?')).toBe(true);
+    const done = await viaProxy(pathOf(callback), txCookie.split(';')[0]);
+    expect(done.status).toBe(303);
+    const session = (done.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('__Host-lzc-oidc.sid='))!;
+    expect(session).toMatch(/; Secure/);
+    expect(session).toMatch(/; HttpOnly/);
+    expect(session).toMatch(/; SameSite=Lax/);
+    expect(session).toMatch(/; Path=\//);
+    expect(session).not.toMatch(/Domain=/i);
+    const hsts = (await viaProxy('/')).headers['strict-transport-security'];
+    expect(hsts).toMatch(/max-age=\d+/);
+  });
+
+  it('without the proxy header the app does not pretend to be https', async () => {
+    const login = await request(stack.app.url).get('/login');
+    expect(login.status).toBe(303);
+    // express-session refuses to set a Secure cookie on a plain-http request; the pending-login cookie is still Secure.
+    expect((login.headers['set-cookie'] as unknown as string[])[0]).toMatch(/; Secure/);
+  });
+});
+
+describe('Dex / Lazycat: no end_session_endpoint', () => {
+  it('signs out locally and shows the notice', async () => {
+    const stack = await startStack('dex');
+    try {
+      const agent = stack.browser();
+      await signIn(stack, agent);
+      const csrf = csrfOf((await agent.get('/logout')).text);
+      const res = await agent.post('/logout').type('form').send({ csrf });
+      expect(res.headers.location).toBe('/?signed_out=1');
+      const home = await agent.get('/?signed_out=1');
+      expect(home.text).toContain('You have been signed out');
+      expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(401);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('provider down at boot', () => {
+  it('starts anyway: /readyz 503 and a friendly 503 on /login, then recovers when the provider appears', async () => {
+    const { reservePort } = await import('../fixtures/app.ts');
+    const { startProvider } = await import('../fixtures/provider.ts');
+    const { startApp } = await import('../fixtures/app.ts');
+    const { until } = await import('../fixtures/until.ts');
+    const spare = await reservePort();
+    const issuerPort = spare.port;
+    await new Promise<void>((resolve) => spare.server.close(() => resolve()));
+    const issuer = `http://127.0.0.1:${issuerPort}`;
+    const app = await startApp(
+      { LAZYCAT_AUTH_OIDC_ISSUER_URI: issuer, LAZYCAT_AUTH_OIDC_CLIENT_ID: 'late-client', LAZYCAT_AUTH_OIDC_CLIENT_SECRET: 'late-secret', OIDC_DISCOVERY_RETRY_MAX: '1' },
+      { waitReady: false },
+    );
+    let provider;
+    try {
+      const ready = await request(app.url).get('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks.provider).toBe(false);
+      const login = await request(app.url).get('/login').set('Accept-Language', 'en');
+      expect(login.status).toBe(503);
+      expect(login.headers['retry-after']).toBe('5');
+      expect(login.text).toContain('OIDC_PROVIDER_UNAVAILABLE');
+      expect(login.text).toContain('unavailable');
+      expect((await request(app.url).get('/healthz')).status).toBe(200);
+
+      provider = await startProvider('certified', {
+        options: { issuer },
+        client: { clientId: 'late-client', clientSecret: 'late-secret' },
+      });
+      await until(async () => (await request(app.url).get('/readyz')).status === 200, 'discovery retry to succeed');
+      const agent = request.agent(app.url);
+      const authorize = await beginSignIn(agent);
+      const done = await agent.get(pathOf(await loginAtProvider(authorize, provider.users[0]!)));
+      expect(done.status).toBe(303);
+      expect(app.logs.join('\n')).toContain('discovery failed; retrying');
+    } finally {
+      await app.close();
+      await provider?.close();
+    }
+  });
+});
