@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { ROOT, buildLpk, execRoute, manifestEnv, unpackLpk, type UnpackedLpk } from './lpk.ts';
+import { startProvider, type TestProvider } from '../fixtures/provider.ts';
+import { loginAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
+import { freePort, renderManifestEnv, selfSignedCert, startPackagedApp, startTlsProxy, trustCertificate, type RunningApp, type TlsProxy } from './lazycatBox.ts';
 import { findNativeProductionDeps, productionPackageDirs } from './nativeAddons.ts';
 
 /** Every OIDC variable Lazycat documents (advanced-envs.md); each exists only if mapped. */
@@ -129,4 +133,112 @@ describe('lpk', () => {
   it('ships no native addon (npm ls over the unpacked content)', () => {
     expect(findNativeProductionDeps(lpk.contentDir)).toEqual([]);
   }, 60_000);
+});
+
+/**
+ * The unpacked content.tar run the way a box runs it: the manifest's launcher and rendered
+ * environment, behind TLS with X-Forwarded-Proto: https, in front of a Dex-like provider
+ * that knows the app only by its exact https redirect URI.
+ */
+describe('the unpacked app on a Lazycat-like box', () => {
+  const creds = { username: 'admin', password: 'admin-password' };
+  let boxDir: string;
+  let proxy: TlsProxy;
+  let provider: TestProvider | undefined;
+  let app: RunningApp | undefined;
+  let appPort: number;
+
+  beforeAll(async () => {
+    boxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lzc-box-'));
+    const tlsFiles = selfSignedCert(boxDir);
+    trustCertificate(tlsFiles.cert);
+    appPort = await freePort();
+    proxy = await startTlsProxy(tlsFiles, appPort);
+    provider = await startDex(randomBytes(20).toString('hex'));
+    app = await startBoxApp(provider);
+  }, 60_000);
+  afterAll(async () => {
+    await app?.stop();
+    await provider?.close();
+    await proxy?.close();
+    if (boxDir) fs.rmSync(boxDir, { recursive: true, force: true });
+  });
+
+  /** lzcos registers exactly https://${LAZYCAT_APP_DOMAIN}${oidc_redirect_path}, with a fresh secret per app start. */
+  const startDex = (clientSecret: string, issuer?: string) =>
+    startProvider('dex', {
+      client: { clientId: lpk.manifest.package, clientSecret, redirectUris: [`${proxy.origin}${lpk.manifest.application.oidc_redirect_path}`], anyLoopbackPort: false },
+      ...(issuer && { options: { issuer } }),
+    });
+
+  /** What lzcinit does on a (re)start: render the manifest's environment and run its exec:// launcher. */
+  async function startBoxApp(dex: TestProvider): Promise<RunningApp> {
+    const discovery = (await (await fetch(`${dex.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    const deployValues: Record<string, string> = {
+      LAZYCAT_APP_DOMAIN: `127.0.0.1:${proxy.port}`,
+      LAZYCAT_BOX_DOMAIN: '127.0.0.1',
+      LAZYCAT_AUTH_OIDC_CLIENT_ID: dex.clientId,
+      LAZYCAT_AUTH_OIDC_CLIENT_SECRET: dex.clientSecret,
+      LAZYCAT_AUTH_OIDC_ISSUER_URI: dex.issuer,
+      LAZYCAT_AUTH_OIDC_AUTH_URI: discovery.authorization_endpoint!,
+      LAZYCAT_AUTH_OIDC_TOKEN_URI: discovery.token_endpoint!,
+      LAZYCAT_AUTH_OIDC_USERINFO_URI: discovery.userinfo_endpoint!,
+    };
+    const env = renderManifestEnv(lpk.manifest, deployValues, (seed) => `stable-secret-of-this-box-for-${seed}`);
+    return startPackagedApp({
+      manifest: lpk.manifest,
+      contentDir: lpk.contentDir,
+      // The box's port and persistent dir are fixed; here they are free ones on this machine.
+      env: { ...env, PORT: String(appPort), DATA_DIR: path.join(boxDir, 'var') },
+      readyUrl: `${proxy.origin}/readyz`,
+    });
+  }
+
+  /** /login → the provider's form → /callback, as one browser; returns the app's answer to the callback. */
+  async function signIn(browser: ProviderBrowser): Promise<Response> {
+    const login = await browser.request(`${proxy.origin}/login`);
+    expect(login.status).toBe(303);
+    const authorize = new URL(login.headers.get('location')!);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${proxy.origin}/callback`);
+    const callback = await loginAtProvider(authorize.href, creds);
+    expect(callback.startsWith(`${proxy.origin}/callback?`)).toBe(true);
+    return browser.request(callback);
+  }
+
+  async function profileOf(browser: ProviderBrowser): Promise<{ status: number; user?: { name?: string; groups: string[] } }> {
+    const res = await browser.request(`${proxy.origin}/profile`);
+    return { status: res.status, ...((await res.json()) as { user?: { name?: string; groups: string[] } }) };
+  }
+
+  it('signs in end to end over https, with a __Host- session cookie', async () => {
+    const browser = new ProviderBrowser();
+    const callback = await signIn(browser);
+    expect(callback.status).toBe(303);
+    expect(callback.headers.get('location')).toBe('/');
+    expect([...browser.cookies.keys()]).toContain('__Host-lzc-oidc.sid');
+    const profile = await profileOf(browser);
+    expect(profile.status).toBe(200);
+    expect(profile.user).toMatchObject({ name: 'admin', groups: ['ADMIN'] });
+  }, 60_000);
+
+  it('keeps sessions and signs in again after a restart that rotates the client secret', async () => {
+    const before = new ProviderBrowser();
+    expect((await signIn(before)).status).toBe(303);
+
+    // Container restart: lzcos registers a new secret for the same client id and redirect URI.
+    await app!.stop();
+    const issuer = provider!.issuer;
+    const oldSecret = provider!.clientSecret;
+    await provider!.close();
+    provider = await startDex(randomBytes(20).toString('hex'), issuer);
+    expect(provider.clientSecret).not.toBe(oldSecret);
+    app = await startBoxApp(provider);
+
+    // SQLite in DATA_DIR plus the stable_secret-signed cookie: the old session is still valid.
+    expect((await profileOf(before)).status).toBe(200);
+    // And a new sign-in redeems its code with the new secret.
+    const after = new ProviderBrowser();
+    expect((await signIn(after)).status).toBe(303);
+    expect((await profileOf(after)).user).toMatchObject({ name: 'admin' });
+  }, 90_000);
 });
