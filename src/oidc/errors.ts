@@ -12,6 +12,16 @@ const TOKEN_REJECTED_CODES = new Set([
 const PROVIDER_DOWN_CODES = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT']);
 
 /**
+ * openid-client reports an ID token with a required claim missing (`iss`, `aud`, `sub`, `iat`, `nonce`) or an
+ * unexpected `alg` (`none`, HS256) as OAUTH_INVALID_RESPONSE, "JWT ... claim missing" / "unexpected JWT alg":
+ * the same failed check as a wrong claim value, so the same code, not a provider error.
+ */
+function isMalformedJwt(err: unknown): boolean {
+  const messages = [err, (err as { cause?: unknown }).cause].map((e) => (e instanceof Error ? e.message : ''));
+  return (err as { code?: unknown }).code === 'OAUTH_INVALID_RESPONSE' && messages.some((m) => /\bJWT\b/.test(m));
+}
+
+/**
  * Translates openid-client and jose failures into our stable codes, once, at the edge that owns them.
  * The original error stays as `cause` for the log; the user never sees provider text.
  */
@@ -41,7 +51,7 @@ export function toAppError(err: unknown): AppError {
     if (code === 'OAUTH_INVALID_RESPONSE' && /state/.test((err as Error).message)) {
       return new AppError('OIDC_STATE_MISMATCH', { cause: err });
     }
-    if (TOKEN_REJECTED_CODES.has(code)) return new AppError('OIDC_TOKEN_REJECTED', { cause: err });
+    if (TOKEN_REJECTED_CODES.has(code) || isMalformedJwt(err)) return new AppError('OIDC_TOKEN_REJECTED', { cause: err });
     if (PROVIDER_DOWN_CODES.has(code)) return new AppError('OIDC_PROVIDER_UNAVAILABLE', { cause: err });
     if (code.startsWith('OAUTH_')) return new AppError('OIDC_PROVIDER_ERROR', { cause: err });
   }
