@@ -354,7 +354,8 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
         ...(c.clientSecret ? { client_secret: c.clientSecret } : {}),
         redirect_uris: c.redirectUris,
         post_logout_redirect_uris: c.postLogoutRedirectUris ?? [],
-        ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri } : {}),
+        // With a back-channel URI, ID tokens carry `sid` so logout tokens can name one provider session.
+        ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
         token_endpoint_auth_method: c.tokenEndpointAuthMethod ?? (c.clientSecret ? 'client_secret_basic' : 'none'),
         application_type: c.anyLoopbackPort ? 'native' : 'web',
         grant_types: ['authorization_code', 'refresh_token'],
