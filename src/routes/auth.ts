@@ -82,6 +82,13 @@ export function authRoutes({ config, oidc, sessions, logger }: AuthRouteDeps): R
     await sessions.indexSession(req.sessionID, { sub: user.sub, sid: user.sid }, config.session.absoluteTimeoutSec);
     await pending.markDone(state, taken.pending.returnTo);
     logger.info({ reqId: req.id, sub: user.sub, issuer: user.issuer }, 'signed in');
+    if (config.session.secureCookie && !req.secure) {
+      // express-session will not send a Secure cookie on what looks like plain http: the user would loop.
+      logger.error(
+        { reqId: req.id, trustProxy: config.trustProxy },
+        'signed in, but the request is not https as far as the app can tell, so the Secure session cookie is not sent: make the proxy send X-Forwarded-Proto: https and allow it with TRUST_PROXY',
+      );
+    }
     res.redirect(303, taken.pending.returnTo);
   });
 
