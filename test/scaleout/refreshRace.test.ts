@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
+import { until } from '../fixtures/until.ts';
+import { startCluster, type Cluster } from './cluster.ts';
+import { startPersistentRedis, type PersistentRedis } from './persistentRedis.ts';
+
+const PARALLEL = 20;
+
+/**
+ * Holds token-endpoint calls while closed, so the test decides when the first refresh may finish:
+ * every racing request is in flight before it does, whatever the machine's speed.
+ */
+function tokenGate() {
+  let open: () => void = () => {};
+  let closed: Promise<void> | undefined;
+  let held = 0;
+  const middleware: ProviderMiddleware = async (ctx, next) => {
+    if (closed && ctx.method === 'POST' && ctx.path.endsWith('/token')) {
+      held++;
+      await closed;
+    }
+    await next();
+  };
+  return {
+    middleware,
+    close() {
+      closed = new Promise((resolve) => (open = resolve));
+    },
+    open() {
+      closed = undefined;
+      open();
+    },
+    held: () => held,
+  };
+}
+
+let redis: PersistentRedis;
+let cluster: Cluster;
+const gate = tokenGate();
+beforeAll(async () => {
+  redis = await startPersistentRedis();
+  cluster = await startCluster({
+    redis,
+    provider: { ttl: { accessToken: 2 }, middleware: [gate.middleware] },
+    // A margin longer than the token's life: every signed-in request wants a refresh.
+    env: { OIDC_REFRESH_MARGIN: '3600', OIDC_SCOPES: 'openid profile email groups offline_access' },
+  });
+});
+afterAll(async () => {
+  await cluster?.close();
+  await redis?.close();
+});
+
+describe('token refresh across two instances', () => {
+  it('refreshes exactly once for parallel requests split across A and B, and keeps the rotated refresh token', async () => {
+    const { a, b, provider } = cluster;
+    const refreshGrants = () => provider.events.token.filter((e) => e.params.grant_type === 'refresh_token');
+    const browser = cluster.browser();
+    expect((await cluster.signIn(browser, a, b)).status).toBe(303);
+    expect(provider.events.token.at(-1)?.params.grant_type).toBe('authorization_code');
+
+    let arrived = 0;
+    const count = (req: { url?: string }) => void (req.url?.startsWith('/profile') && arrived++);
+    a.server.on('request', count);
+    b.server.on('request', count);
+    gate.close();
+    const responses = Promise.all(
+      Array.from({ length: PARALLEL }, (_, i) => browser.at(i % 2 ? b : a).get('/profile').set('Accept', 'application/json').then((r) => r)),
+    );
+    try {
+      await until(() => arrived === PARALLEL && gate.held() === 1, `all ${PARALLEL} requests in and the first refresh at the provider`);
+    } finally {
+      gate.open();
+      a.server.off('request', count);
+      b.server.off('request', count);
+    }
+    const results = await responses;
+    expect(results.map((r) => r.status)).toEqual(Array(PARALLEL).fill(200));
+    expect(refreshGrants()).toHaveLength(1);
+    expect(refreshGrants()[0]?.status).toBe(200);
+    // Every request answered with the refreshed token's expiry, none with the old one.
+    expect(new Set(results.map((r) => r.body.session.tokenExpiresAt)).size).toBe(1);
+
+    // The margin forces the next request to refresh again. With rotation the provider refuses a spent
+    // refresh token (and ends the session), so success proves the store kept the newest one.
+    const spent = refreshGrants()[0]!.params.refresh_token;
+    const next = await browser.at(b).get('/profile').set('Accept', 'application/json');
+    expect(next.status).toBe(200);
+    expect(refreshGrants()).toHaveLength(2);
+    expect(refreshGrants()[1]?.status).toBe(200);
+    expect(refreshGrants()[1]?.params.refresh_token).not.toBe(spent);
+    expect((await browser.at(a).get('/profile').set('Accept', 'application/json')).status).toBe(200);
+  });
+});
