@@ -1,0 +1,74 @@
+// A provider whose token endpoint, or discovery document, answers wrongly: the RP must show a stable error
+// page, keep no session and stay up; with a wrong issuer it must never become ready at all.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { startApp, type RunningApp } from '../fixtures/app.ts';
+import { envFor } from '../fixtures/stack.ts';
+import { startProvider, type TestProvider } from '../fixtures/provider.ts';
+import { until } from '../fixtures/until.ts';
+import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
+import { expectSignInRejected, useHostileStack, STACK_TRACE, tokenAnswers } from './hostile.ts';
+
+describe('hostile provider: token endpoint', () => {
+  const h = useHostileStack();
+
+  it.each([
+    ['HTTP 500', tokenAnswers.status500],
+    ['a non-JSON page', tokenAnswers.notJson],
+    ['HTTP 200 with {"status":"error","msg":...} (Casdoor)', tokenAnswers.statusError],
+  ])('shows a provider error when it answers %s', async (_name, answer) => {
+    h().tokenEndpoint = answer;
+    const before = h().stack.provider.events.token.length;
+    await expectSignInRejected(h().stack, 502, 'OIDC_PROVIDER_ERROR');
+    // The answer really came from the hostile endpoint, once: no retry of a spent code.
+    expect(h().stack.provider.events.token.length).toBe(before + 1);
+  });
+});
+
+describe('hostile provider: token endpoint that never answers', () => {
+  const h = useHostileStack({ env: { OIDC_HTTP_TIMEOUT: '2' } });
+
+  it('gives up on its configured deadline with a provider-unavailable page', async () => {
+    h().tokenEndpoint = h().hang;
+    // No duration asserted: finishing at all (inside the 30 s test timeout) shows the RP gave up by itself.
+    await expectSignInRejected(h().stack, 503, 'OIDC_PROVIDER_UNAVAILABLE');
+  });
+});
+
+describe('hostile provider: discovery names another issuer', () => {
+  let provider: TestProvider;
+  let app: RunningApp;
+  let served = 0;
+  // Rewrites the discovery document's issuer: a provider impersonating another, or a misconfigured one.
+  const wrongIssuer: ProviderMiddleware = async (ctx, next) => {
+    await next();
+    if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200 && typeof ctx.body === 'object' && ctx.body) {
+      served++;
+      ctx.body = { ...(ctx.body as Record<string, unknown>), issuer: 'https://evil.example' };
+    }
+  };
+  beforeAll(async () => {
+    provider = await startProvider('certified', { middleware: [wrongIssuer] });
+    app = await startApp(envFor(provider), { waitReady: false });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await provider?.close();
+  });
+
+  it('never becomes ready: /readyz 503 and /login shows OIDC_PROVIDER_UNAVAILABLE', async () => {
+    // Wait for a discovery that reached the provider and was refused, so "not ready" is not just "not yet".
+    await until(() => served > 0 && app.logs.some((l) => l.includes('discovery failed')), 'a refused discovery');
+    expect(app.oidc.isReady()).toBe(false);
+    const ready = await request(app.url).get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.provider).toBe(false);
+    const login = await request(app.url).get('/login');
+    expect(login.status).toBe(503);
+    expect(login.headers.location).toBeUndefined();
+    expect(login.text).toContain('data-error-code="OIDC_PROVIDER_UNAVAILABLE"');
+    expect(login.text).not.toMatch(STACK_TRACE);
+    expect(provider.events.authorization).toEqual([]);
+    expect((await request(app.url).get('/healthz')).status).toBe(200);
+  });
+});
