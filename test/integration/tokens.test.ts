@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { SignJWT, type JWTPayload } from 'jose';
-import { startStack, signIn, pathOf, type Stack, type Agent } from '../fixtures/stack.ts';
+import { startStack, signIn, pathOf, ownSession, type Stack, type Agent } from '../fixtures/stack.ts';
 import { logoutAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 import { until } from '../fixtures/until.ts';
 import { resign } from '../fixtures/tokens.ts';
@@ -11,12 +11,6 @@ import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
 const csrfOf = (html: string): string => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 const json = (agent: Agent, path = '/profile') => agent.get(path).set('Accept', 'application/json');
 
-/** This browser's own session, found through its session cookie (`s:<id>.<signature>`). */
-async function ownSession(stack: Stack, agent: Agent) {
-  const cookie = agent.jar.getCookie(stack.app.config.session.cookieName, { domain: '127.0.0.1', path: '/', secure: false, script: false });
-  const id = /^s:([^.]+)\./.exec(decodeURIComponent(cookie?.value ?? ''))?.[1] ?? '';
-  return { id, data: await getStored(stack.app.sessions.store, id) };
-}
 /** Moves the stored access-token expiry to within the refresh margin, as time passing would. */
 async function expireSoon(stack: Stack, agent: Agent) {
   const { id, data } = await ownSession(stack, agent);
