@@ -13,6 +13,8 @@ export interface ProviderHandle {
   /** Signature algorithms we accept for ID tokens: asymmetric only, never `none`, never HS*. */
   idTokenAlgs: string[];
   jwks: JWTVerifyGetKey;
+  /** The same keys for back-channel logout tokens, which anyone can POST: a 30 s refetch cooldown so forged kids cannot make us hammer the provider. */
+  logoutJwks: JWTVerifyGetKey;
   endSessionEndpoint: string | undefined;
   revocationEndpoint: string | undefined;
 }
@@ -93,6 +95,7 @@ export function buildHandle(cfg: OidcConfig, discovered: oc.ServerMetadata | und
     idTokenAlgs: algs.length ? algs : ['RS256'],
     // No cooldown: a signing-key rotation must be picked up by the very next sign-in; jose de-duplicates concurrent fetches.
     jwks: createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: 0, timeoutDuration: cfg.httpTimeoutSec * 1000 }),
+    logoutJwks: createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: 30_000, timeoutDuration: cfg.httpTimeoutSec * 1000 }),
     endSessionEndpoint: metadata.end_session_endpoint,
     revocationEndpoint: metadata.revocation_endpoint,
   };

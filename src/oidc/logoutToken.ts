@@ -36,7 +36,7 @@ export async function verifyLogoutToken(
   if (!header.alg || !provider.idTokenAlgs.includes(header.alg)) reject(`logout_token alg ${String(header.alg)} is not accepted`);
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, provider.jwks, {
+    ({ payload } = await jwtVerify(token, provider.logoutJwks, {
       issuer: provider.config.serverMetadata().issuer,
       audience: clientId,
       algorithms: provider.idTokenAlgs,
