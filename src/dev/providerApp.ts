@@ -438,6 +438,16 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
     build();
   }
 
+  // Spent interactions (uid → their authorization request): Back from the RP lands on a sign-in page whose
+  // interaction is gone; re-running its request beats a dead-end error (the RP sees a replayed state).
+  const spent = new Map<string, string>();
+  function markSpent(details: InteractionDetails): void {
+    const again = new URL(`${issuer}${routes.authorization}`);
+    for (const [k, v] of Object.entries(details.params)) if (typeof v === 'string') again.searchParams.set(k, v);
+    spent.set(details.uid, again.href);
+    if (spent.size > 1000) spent.delete(spent.keys().next().value!);
+  }
+
   async function interaction(p: OidcProvider, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const details = await p.interactionDetails(req, res);
     const clientId = details.params.client_id ?? '';
@@ -447,6 +457,7 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
     if (details.prompt.name !== 'login' && accountId) {
       // Only consent is left (e.g. prompt=consent): grant it without a screen.
       const grantId = await grantAll(p, accountId, clientId, scope, details.grantId);
+      markSpent(details);
       return p.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
     }
     const render = (status: number, username?: string, error?: boolean) => {
@@ -462,6 +473,7 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
     if (!ok) return render(401, username, true);
     const sub = subjectOf(ok);
     const grantId = await grantAll(p, sub, clientId, scope);
+    markSpent(details);
     await p.interactionFinished(req, res, { login: { accountId: sub }, consent: { grantId } }, { mergeWithLastSubmission: false });
   }
 
@@ -477,6 +489,8 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
       interaction(provider, req, res, path).catch((err: unknown) => {
         // Usually an expired or foreign interaction cookie; the page says so instead of hanging.
         if (res.headersSent) return res.destroy();
+        const again = req.method === 'GET' ? spent.get(path.slice(interactionPrefix.length).split('/')[0] ?? '') : undefined;
+        if (again) return res.writeHead(303, { location: again, 'cache-control': 'no-store' }).end();
         res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
         res.end(errorPage(title, { error: 'invalid_request', error_description: err instanceof Error ? err.message : 'interaction failed' }));
       });

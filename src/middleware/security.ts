@@ -12,6 +12,9 @@ export function securityHeaders(oidc: OidcClient, https: boolean): RequestHandle
     const endpoint = oidc.isReady() ? oidc.provider().endSessionEndpoint : undefined;
     return endpoint ? new URL(endpoint).origin : "'self'";
   };
+  // Providers serve the `picture` avatar themselves (the embedded dev provider, Casdoor), and in a dev or
+  // test run that origin is plain http, which `https:` does not cover: the avatar was blocked.
+  const issuerOrigin = (): string => (oidc.isReady() ? new URL(oidc.provider().config.serverMetadata().issuer).origin : "'self'");
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -19,7 +22,7 @@ export function securityHeaders(oidc: OidcClient, https: boolean): RequestHandle
         defaultSrc: ["'none'"],
         scriptSrc: ["'none'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'https:'],
+        imgSrc: ["'self'", 'data:', 'https:', issuerOrigin],
         fontSrc: ["'self'"],
         connectSrc: ["'self'"],
         formAction: ["'self'", endSessionOrigin],
