@@ -11,15 +11,24 @@ const TOKEN_REJECTED_CODES = new Set([
 ]);
 const PROVIDER_DOWN_CODES = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT']);
 
+/** True for an OAUTH_INVALID_RESPONSE whose message (or its cause's) matches: openid-client's only detail. */
+function invalidResponseSays(err: unknown, pattern: RegExp): boolean {
+  const messages = [err, (err as { cause?: unknown }).cause].map((e) => (e instanceof Error ? e.message : ''));
+  return (err as { code?: unknown }).code === 'OAUTH_INVALID_RESPONSE' && messages.some((m) => pattern.test(m));
+}
+
 /**
  * openid-client reports an ID token with a required claim missing (`iss`, `aud`, `sub`, `iat`, `nonce`) or an
  * unexpected `alg` (`none`, HS256) as OAUTH_INVALID_RESPONSE, "JWT ... claim missing" / "unexpected JWT alg":
  * the same failed check as a wrong claim value, so the same code, not a provider error.
  */
-function isMalformedJwt(err: unknown): boolean {
-  const messages = [err, (err as { cause?: unknown }).cause].map((e) => (e instanceof Error ? e.message : ''));
-  return (err as { code?: unknown }).code === 'OAUTH_INVALID_RESPONSE' && messages.some((m) => /\bJWT\b/.test(m));
-}
+const MALFORMED_JWT = /\bJWT\b/;
+
+/**
+ * Checks of the callback's own parameters, made before any request to the provider: RFC 9207 `iss` missing or
+ * wrong, `code` missing or repeated, a JARM response. A forged or mangled callback URL, so a 400, not a 502.
+ */
+const BAD_CALLBACK = /response parameter|parameter must be provided only once|"callbackParameters"|JARM/;
 
 /**
  * Translates openid-client and jose failures into our stable codes, once, at the edge that owns them.
@@ -51,7 +60,8 @@ export function toAppError(err: unknown): AppError {
     if (code === 'OAUTH_INVALID_RESPONSE' && /state/.test((err as Error).message)) {
       return new AppError('OIDC_STATE_MISMATCH', { cause: err });
     }
-    if (TOKEN_REJECTED_CODES.has(code) || isMalformedJwt(err)) return new AppError('OIDC_TOKEN_REJECTED', { cause: err });
+    if (invalidResponseSays(err, BAD_CALLBACK)) return new AppError('OIDC_INVALID_CALLBACK', { cause: err });
+    if (TOKEN_REJECTED_CODES.has(code) || invalidResponseSays(err, MALFORMED_JWT)) return new AppError('OIDC_TOKEN_REJECTED', { cause: err });
     if (PROVIDER_DOWN_CODES.has(code)) return new AppError('OIDC_PROVIDER_UNAVAILABLE', { cause: err });
     if (code.startsWith('OAUTH_')) return new AppError('OIDC_PROVIDER_ERROR', { cause: err });
   }
