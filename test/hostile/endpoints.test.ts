@@ -72,3 +72,20 @@ describe('hostile provider: discovery names another issuer', () => {
     expect((await request(app.url).get('/healthz')).status).toBe(200);
   });
 });
+
+describe('hostile provider: authorization response', () => {
+  const h = useHostileStack();
+
+  it.each([
+    // RFC 9207 mix-up defence: the response names another issuer.
+    ['an iss of another issuer', (p: URLSearchParams) => p.set('iss', 'https://evil.example')],
+    ['no iss although the provider advertises it', (p: URLSearchParams) => p.delete('iss')],
+    ['no code', (p: URLSearchParams) => p.delete('code')],
+    ['the code twice', (p: URLSearchParams) => p.append('code', 'second-code')],
+  ])('rejects a callback with %s as a bad callback, before any token request', async (_name, edit) => {
+    h().callback = edit;
+    const before = h().stack.provider.events.token.length;
+    await expectSignInRejected(h().stack, 400, 'OIDC_INVALID_CALLBACK');
+    expect(h().stack.provider.events.token.length).toBe(before);
+  });
+});

@@ -23,6 +23,8 @@ export interface HostileStack {
   idToken: ((token: string) => string | Promise<string>) | undefined;
   /** Answers at the token endpoint instead of the provider. */
   tokenEndpoint: ProviderMiddleware | undefined;
+  /** Rewrites the authorization response (code, state, iss) on its way back to the RP. */
+  callback: ((params: URLSearchParams) => void) | undefined;
   /** Rewrites a successful userinfo body. */
   userinfo: ((body: Record<string, unknown>) => Record<string, unknown>) | undefined;
   /** A token-endpoint answer that never comes (held open until close()): the RP must give up on its own deadline. */
@@ -42,12 +44,14 @@ export async function startHostileStack(options: { env?: Env; middleware?: Provi
     stack: undefined as unknown as Stack,
     idToken: undefined,
     tokenEndpoint: undefined,
+    callback: undefined,
     userinfo: undefined,
     hang: () => new Promise<void>((resolve) => hangs.push(resolve)),
     jwksFetches: 0,
     reset() {
       h.idToken = undefined;
       h.tokenEndpoint = undefined;
+      h.callback = undefined;
       h.userinfo = undefined;
     },
     async close() {
@@ -60,6 +64,13 @@ export async function startHostileStack(options: { env?: Env; middleware?: Provi
     if (ctx.path === TOKEN && h.tokenEndpoint) return h.tokenEndpoint(ctx, next);
     await next();
     if (ctx.path === USERINFO && ctx.status === 200 && h.userinfo && isObject(ctx.body)) ctx.body = h.userinfo(ctx.body);
+    const location = ctx.response.get('location');
+    // The redirect to the RP's redirect_uri is absolute; the provider's own pages are relative.
+    if (h.callback && /^https?:\/\//.test(location) && (ctx.oidc?.route === 'authorization' || ctx.oidc?.route === 'resume')) {
+      const url = new URL(location);
+      h.callback(url.searchParams);
+      ctx.set('location', url.href);
+    }
   };
   h.stack = await startStack('certified', {
     ...(options.env ? { env: options.env } : {}),
