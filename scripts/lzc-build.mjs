@@ -20,10 +20,19 @@ const scratch = path.join(root, 'dist');
 fs.mkdirSync(scratch, { recursive: true });
 process.chdir(scratch);
 
+// A content dir per build, so concurrent builds (a test run beside `npm run package`) never
+// share one; the buildscript from lzc-build.yml stages into it.
+const stage = fs.mkdtempSync(path.join(scratch, 'lzc-content-'));
+
 const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
 try {
   const lpk = await new LpkBuild(root, 'lzc-build.yml').init();
-  lpk.onBeforeBuildPackage(async (options) => ({ ...options, lpkPath: out }));
+  lpk.onBeforeBuildPackage(async (options) => ({
+    ...options,
+    lpkPath: out,
+    contentdir: stage,
+    buildscript: `${options.buildscript} '${stage}'`,
+  }));
   lpk.onBeforeDumpYaml(async (manifest) => {
     // package.json is the one place the version is bumped.
     manifest.version = version;
@@ -36,5 +45,7 @@ try {
 } catch (err) {
   // lzc-cli throws plain (translated) strings as well as Errors.
   console.error(`lpk build failed: ${err instanceof Error ? err.stack : String(err)}`);
-  process.exit(1);
+  process.exitCode = 1;
+} finally {
+  fs.rmSync(stage, { recursive: true, force: true });
 }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # npm run package: builds dist/<package>-v<version>.lpk (or $LPK_OUT) for Lazycat.
 #   bash scripts/package.sh               stage the content dir, then build the .lpk
-#   bash scripts/package.sh --stage-only  only stage (lzc-build.yml's buildscript runs this)
+#   bash scripts/package.sh --stage-only [DIR]  only stage into DIR, default dist/lzc-content
+#                                         (lzc-build.yml's buildscript; scripts/lzc-build.mjs passes DIR)
 # Network: only the npm registry, for `npm ci` of the production dependencies.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/node24.sh
 source "$ROOT/scripts/node24.sh"
-STAGE="$ROOT/dist/lzc-content"
+STAGE="${2:-$ROOT/dist/lzc-content}"
 
 stage() {
   rm -rf "$STAGE"
@@ -30,7 +31,7 @@ stage() {
   # Exactly the locked production tree. --ignore-scripts: the package ships no native
   # addons (test/package/noNativeAddons.test.ts), so no dependency needs an install step,
   # and the same content.tar then runs on amd64 and arm64, musl and glibc.
-  (cd "$STAGE" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
+  (cd "$STAGE" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error)
   # The lock served npm ci; at runtime node_modules/.package-lock.json records the tree.
   rm "$STAGE/package-lock.json"
 }
