@@ -109,7 +109,7 @@ export const en = {
   'redirect.http': 'The redirect URI {uri} is plain http on a non-loopback host: codes and cookies would travel unencrypted.',
   'redirect.http.fix': 'Serve the app over https and set OIDC_REDIRECT_URI={suggested}.',
 
-  'clock.ok': 'This machine\'s clock is within {skew} s of the provider\'s.',
+  'clock.ok': 'This machine\'s clock agrees with the provider\'s (difference {skew} s).',
   'clock.warn': 'This machine\'s clock differs from the provider\'s by {skew} s (tolerated up to {tolerance} s).',
   'clock.fail': 'This machine\'s clock differs from the provider\'s by {skew} s, more than OIDC_CLOCK_TOLERANCE ({tolerance} s): ID tokens will be rejected.',
   'clock.fix': 'Synchronise the clock with NTP (e.g. timedatectl set-ntp true) on this machine or the provider\'s.',

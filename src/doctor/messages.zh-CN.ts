@@ -106,7 +106,7 @@ export const zhCN: Messages = {
   'redirect.http': '回调地址 {uri} 在非本机地址上使用明文 http：授权码和 Cookie 将以未加密方式传输。',
   'redirect.http.fix': '请通过 https 提供应用，并设置 OIDC_REDIRECT_URI={suggested}。',
 
-  'clock.ok': '本机时钟与身份提供方相差不超过 {skew} 秒。',
+  'clock.ok': '本机时钟与身份提供方一致（相差 {skew} 秒）。',
   'clock.warn': '本机时钟与身份提供方相差 {skew} 秒（容忍上限 {tolerance} 秒）。',
   'clock.fail': '本机时钟与身份提供方相差 {skew} 秒，超过 OIDC_CLOCK_TOLERANCE（{tolerance} 秒）：ID 令牌将被拒绝。',
   'clock.fix': '请在本机或身份提供方所在机器上用 NTP 同步时钟（例如 timedatectl set-ntp true）。',

@@ -33,7 +33,7 @@ export async function runDoctor(env: Env): Promise<Finding[]> {
   if (oidc.discovery) {
     const discovered = await probeDiscovery(oidc);
     out.push(discovered.finding);
-    if (!discovered.doc) return sorted([...out, ...skipped(['issuer', 'endpoints', 'scopes', 'pkce', 'jwks', 'credentials', 'clock'], 'skip.discovery')]);
+    if (!discovered.doc) return sorted([...out, ...skipped(ORDER.slice(2).filter((id) => id !== 'redirect'), 'skip.discovery')]);
     doc = discovered.doc;
     dated = discovered.answer;
     // The raw variable, before loadConfig strips a trailing slash, so the doctor can tell the user about it.
@@ -100,11 +100,14 @@ export function render(findings: Finding[], locale: Locale, env: Env): RenderedF
 
 const ICONS = { ok: '✔', warn: '⚠', fail: '✘', skip: '–' } as const;
 
+/** Terminal columns: CJK characters take two, so zh-CN titles line up too. */
+const columns = (s: string): number => [...s].reduce((n, ch) => n + (/[\u3000-\u9fff\uff00-\uffef]/.test(ch) ? 2 : 1), 0);
+
 export function renderText(rendered: RenderedFinding[], locale: Locale): string {
-  const width = Math.max(...rendered.map((r) => r.title.length));
+  const width = Math.max(...rendered.map((r) => columns(r.title)));
   const lines = [text(locale, 'ui.header'), ''];
   for (const r of rendered) {
-    lines.push(`${ICONS[r.status]} ${r.title.padEnd(width)}  ${r.message}`);
+    lines.push(`${ICONS[r.status]} ${r.title}${' '.repeat(width - columns(r.title))}  ${r.message}`);
     if (r.fix) lines.push(`  ${' '.repeat(width)}  → ${text(locale, 'ui.fix')}: ${r.fix}`);
   }
   const fails = rendered.filter((r) => r.status === 'fail').length;
