@@ -34,6 +34,17 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/** Bytes of memory a Redis server reports in use (INFO memory used_memory). */
+export async function redisUsedMemory(url: string): Promise<number> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    return Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1] ?? NaN);
+  } finally {
+    client.destroy();
+  }
+}
+
 /**
  * A real redis-server that keeps its data across a kill: append-only file, fsync on every write, in a
  * temporary directory. The shared fixture (test/fixtures/redis.ts) runs Redis without persistence, so a
@@ -74,16 +85,7 @@ export async function startPersistentRedis(): Promise<PersistentRedis> {
       await stop();
       await launch();
     },
-    async usedMemory() {
-      const client = createClient({ url });
-      await client.connect();
-      try {
-        const info = await client.info('memory');
-        return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
-      } finally {
-        client.destroy();
-      }
-    },
+    usedMemory: () => redisUsedMemory(url),
     async close() {
       await stop();
       rmSync(dir, { recursive: true, force: true });
