@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, signIn, beginSignIn, pathOf, type Stack } from '../fixtures/stack.ts';
+import { startStack, signIn, beginSignIn, pathOf, type Stack, csrfOf } from '../fixtures/stack.ts';
 import { loginAtProvider, logoutAtProvider } from '../fixtures/providerLogin.ts';
 import request from 'supertest';
 
-const csrfOf = (html: string): string => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
 describe('pages, API answers and logout', () => {
   let stack: Stack;

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { SignJWT, type JWTPayload } from 'jose';
-import { startStack, signIn, pathOf, ownSession, type Stack, type Agent } from '../fixtures/stack.ts';
+import { startStack, signIn, pathOf, ownSession, type Stack, type Agent, csrfOf } from '../fixtures/stack.ts';
 import { logoutAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 import { until } from '../fixtures/until.ts';
 import { resign } from '../fixtures/tokens.ts';
 import { getStored, setStored } from '../../src/sessions/storeOps.ts';
 import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
 
-const csrfOf = (html: string): string => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 const json = (agent: Agent, path = '/profile') => agent.get(path).set('Accept', 'application/json');
 
 /** Moves the stored access-token expiry to within the refresh margin, as time passing would. */
