@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { AppError } from '../errors/AppError.ts';
 import { wantsJson } from './clientKind.ts';
+import { isSafeReturnTo } from '../security/returnTo.ts';
 
 export function isSignedIn(req: Request): boolean {
   return Boolean(req.session?.user);
@@ -11,7 +12,9 @@ export function requireAuth(): RequestHandler {
   return (req, res, next) => {
     if (isSignedIn(req)) return next();
     if (wantsJson(req) || req.method !== 'GET') return next(new AppError('AUTH_REQUIRED'));
-    res.redirect(302, `/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
+    // Only a returnTo that /login would accept (it drops unsafe ones and any over 2048 characters): a long
+    // URL, percent-encoded again, would otherwise make a Location header no client or proxy reads.
+    res.redirect(302, isSafeReturnTo(req.originalUrl) ? `/login?returnTo=${encodeURIComponent(req.originalUrl)}` : '/login');
   };
 }
 
