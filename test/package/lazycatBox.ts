@@ -45,6 +45,16 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Every path under dir with its size and mtime: equal snapshots mean nothing was written there. */
+export function snapshotTree(dir: string): Map<string, string> {
+  const snapshot = new Map<string, string>();
+  for (const entry of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const stat = fs.lstatSync(path.join(dir, entry));
+    snapshot.set(entry, `${stat.size}:${stat.mtimeMs}`);
+  }
+  return snapshot;
+}
+
 export interface TlsProxy {
   origin: string;
   port: number;

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { ROOT, buildLpk, execRoute, manifestEnv, unpackLpk, type UnpackedLpk } from './lpk.ts';
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
 import { loginAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
-import { freePort, renderManifestEnv, selfSignedCert, startPackagedApp, startTlsProxy, trustCertificate, type RunningApp, type TlsProxy } from './lazycatBox.ts';
+import { freePort, renderManifestEnv, selfSignedCert, snapshotTree, startPackagedApp, startTlsProxy, trustCertificate, type RunningApp, type TlsProxy } from './lazycatBox.ts';
 import { findNativeProductionDeps, productionPackageDirs } from './nativeAddons.ts';
 
 /** Every OIDC variable Lazycat documents (advanced-envs.md); each exists only if mapped. */
@@ -147,8 +147,10 @@ describe('the unpacked app on a Lazycat-like box', () => {
   let provider: TestProvider | undefined;
   let app: RunningApp | undefined;
   let appPort: number;
+  let contentBefore: Map<string, string>;
 
   beforeAll(async () => {
+    contentBefore = snapshotTree(lpk.contentDir);
     boxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lzc-box-'));
     const tlsFiles = selfSignedCert(boxDir);
     trustCertificate(tlsFiles.cert);
@@ -241,4 +243,9 @@ describe('the unpacked app on a Lazycat-like box', () => {
     expect((await signIn(after)).status).toBe(303);
     expect((await profileOf(after)).user).toMatchObject({ name: 'admin' });
   }, 90_000);
+
+  it('writes nothing into the content dir, which is read-only on the box', () => {
+    expect(snapshotTree(lpk.contentDir)).toEqual(contentBefore);
+    expect(fs.readdirSync(path.join(boxDir, 'var')).length).toBeGreaterThan(0);
+  });
 });
