@@ -4,11 +4,35 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { PendingLogin } from '../../src/oidc/flow.ts';
-import { hostileQuery, hostileString, onTheWire, send, sendSafe, useFuzzTarget, wireMode } from './fuzzHttp.ts';
+import { expectSafe, hostileQuery, hostileString, onTheWire, send, sendSafe, useFuzzTarget, wireMode } from './fuzzHttp.ts';
+
+const b64url = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+/** Logout tokens that look the part: JWT-shaped, plausible headers and claims, a signature that cannot verify. */
+const logoutTokenLike = fc
+  .tuple(
+    fc.oneof(fc.constantFrom({ alg: 'none' }, { alg: 'RS256' }, { alg: 'RS256', kid: 'unknown' }, { alg: 'HS256', typ: 'logout+jwt' }), fc.object({ maxDepth: 1 })),
+    fc.record(
+      {
+        iss: fc.oneof(fc.constant('ISSUER'), hostileString(20)),
+        aud: fc.oneof(fc.constant('CLIENT'), hostileString(20)),
+        sub: hostileString(20),
+        sid: hostileString(20),
+        jti: hostileString(20),
+        iat: fc.integer(),
+        exp: fc.integer(),
+        events: fc.oneof(fc.constant({ 'http://schemas.openid.net/event/backchannel-logout': {} }), fc.object({ maxDepth: 1 })),
+        nonce: hostileString(10),
+      },
+      { requiredKeys: [] },
+    ),
+    hostileString(40),
+  )
+  .map(([header, claims, signature]) => ({ header, claims, signature }));
 
 const OIDC_PARAMS = ['state', 'code', 'iss', 'error', 'error_description', 'error_uri', 'session_state', 'returnTo', 'scope', 'id_token'];
 
-describe('fuzz: sign-in routes', () => {
+describe('fuzz: sign-in and sign-out routes', () => {
   const target = useFuzzTarget();
 
   it('/login with any query: a redirect to the provider (or home when signed in), nothing else', async () => {
@@ -65,6 +89,24 @@ describe('fuzz: sign-in routes', () => {
         expect((res.headers['set-cookie'] ?? []).filter((c) => c.startsWith(t.stack.app.config.session.cookieName))).toEqual([]);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('POST /backchannel-logout with forged logout tokens and junk forms: a 400, no session ended', async () => {
+    await fc.assert(
+      fc.asyncProperty(logoutTokenLike, hostileQuery(['logout_token', 'sid', 'sub']), fc.boolean(), async (forged, extra, asJwt) => {
+        const t = target();
+        const { issuer, clientId } = t.stack.provider;
+        // The placeholders become the real issuer and client, so the forgeries get as far as the signature.
+        const claims = JSON.parse(JSON.stringify(forged.claims).replaceAll('"ISSUER"', JSON.stringify(issuer)).replaceAll('"CLIENT"', JSON.stringify(clientId)));
+        const token = `${b64url(forged.header)}.${b64url(claims)}.${b64url(forged.signature)}`;
+        const body = asJwt ? `logout_token=${encodeURIComponent(token)}&${extra}` : extra;
+        const res = await send(t, 'POST', '/backchannel-logout', { 'content-type': 'application/x-www-form-urlencoded' }, body);
+        expectSafe(t, body + token, res);
+        expect(res.status).toBe(400);
+        expect((await send(t, 'GET', '/profile', { cookie: t.sessionCookie, accept: 'application/json' })).status).toBe(200);
+      }),
+      { numRuns: 250 },
     );
   });
 });
