@@ -193,10 +193,13 @@ export async function load(url: string, headers: Record<string, string>, seconds
   };
 }
 
-export function machine(): string {
+/** CPU, memory, OS and Node, plus the 1-minute load average when the run began: other work on the machine skews every number. */
+export function machine(loadAtStart: number): string {
   const cpus = os.cpus();
-  return `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${os.release()}, Node ${process.version}`;
+  return `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${os.release()}, Node ${process.version}; load average ${loadAtStart.toFixed(1)} when the run began`;
 }
+
+const fileSize = (file: string): number => statSync(file, { throwIfNoEntry: false })?.size ?? 0;
 
 export const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
@@ -247,11 +250,14 @@ async function cpuPerSignIn(server: ServerProcess, provider: TestProvider): Prom
   return (after.cpuMicros - before.cpuMicros) / 1000 / SIGN_INS;
 }
 
-async function pageHeaderBytes(url: string, cookie: string): Promise<number> {
-  const res = await fetch(`${url}/profile`, { headers: { cookie, accept: 'application/json' } });
+/** CPU per sign-in, then the header weight of one browser's sign-in and of a signed-in page. */
+async function signInRow(name: string, server: ServerProcess, provider: TestProvider, signedIn: SignedIn): Promise<(string | number)[]> {
+  const cpuMs = await cpuPerSignIn(server, provider);
+  const res = await fetch(`${server.url}/profile`, { headers: { cookie: signedIn.cookie, accept: 'application/json' } });
   await res.text();
   if (res.status !== 200) throw new Error(`/profile answered ${res.status}`);
-  return headerBytes(res).total;
+  const cookieHeader = 'cookie'.length + signedIn.cookie.length + 4;
+  return [name, cpuMs.toFixed(2), signedIn.callbackHeaderBytes, signedIn.callbackSetCookieBytes, headerBytes(res).total, cookieHeader];
 }
 
 // ---- the comparison servers, started as `node scripts/bench.ts --serve <role>` ----
@@ -306,6 +312,7 @@ interface Row {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const loadAtStart = os.loadavg()[0] ?? NaN;
   const log = (msg: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${msg}\n`);
   const provider = await startProvider('certified');
   const redis = await startRedis();
@@ -340,7 +347,7 @@ async function main(): Promise<void> {
           rows.push({ name: 'lzc-oidc', store: `${store.name} (${label})`, result, rss });
           const size =
             store.name === 'sqlite'
-              ? `DB file ${mb(['', '-wal'].reduce((sum, ext) => sum + (statSync(path.join(dataDir, `sessions.sqlite${ext}`), { throwIfNoEntry: false })?.size ?? 0), 0))} (incl. WAL)`
+              ? `DB file ${mb(fileSize(path.join(dataDir, 'sessions.sqlite')))} + WAL ${mb(fileSize(path.join(dataDir, 'sessions.sqlite-wal')))}`
               : `Redis used_memory ${mb(await redisUsedMemory(redis.url))}`;
           storage.push([store.name, mb(idle.rss), mb(rss), size, `${seconds.toFixed(1)} s`]);
         } else {
@@ -348,14 +355,7 @@ async function main(): Promise<void> {
           rows.push({ name: 'lzc-oidc', store: `${store.name} (${label})`, result, rss: (await app.usage()).rss });
         }
         log(`sign-in CPU with ${store.name}`);
-        perSignIn.push([
-          `lzc-oidc (${store.name})`,
-          (await cpuPerSignIn(app, provider)).toFixed(2),
-          signedIn.callbackHeaderBytes,
-          signedIn.callbackSetCookieBytes,
-          await pageHeaderBytes(app.url, signedIn.cookie),
-          'cookie'.length + signedIn.cookie.length + 4,
-        ]);
+        perSignIn.push(await signInRow(`lzc-oidc (${store.name})`, app, provider, signedIn));
       } finally {
         await app.stop();
       }
@@ -367,14 +367,7 @@ async function main(): Promise<void> {
       const signedIn = await signIn(eoc.url, provider);
       const result = await load(`${eoc.url}/profile`, headers(signedIn.cookie), LOAD_SECONDS);
       rows.push({ name: 'express-openid-connect 3', store: 'its default cookie session', result, rss: (await eoc.usage()).rss });
-      perSignIn.push([
-        'express-openid-connect',
-        (await cpuPerSignIn(eoc, provider)).toFixed(2),
-        signedIn.callbackHeaderBytes,
-        signedIn.callbackSetCookieBytes,
-        await pageHeaderBytes(eoc.url, signedIn.cookie),
-        'cookie'.length + signedIn.cookie.length + 4,
-      ]);
+      perSignIn.push(await signInRow('express-openid-connect', eoc, provider, signedIn));
     } finally {
       await eoc.stop();
     }
@@ -396,7 +389,7 @@ async function main(): Promise<void> {
   const out = [
     `## Benchmark, ${new Date().toISOString().slice(0, 10)}`,
     '',
-    `Machine: ${machine()}. Load: autocannon in the parent process, ${CONNECTIONS} keep-alive connections, ${LOAD_SECONDS} s per row, 127.0.0.1; each server in its own child process (this app as \`node src/server.ts\`, NODE_ENV=production, default LOG_LEVEL=info, so one request log line each, to /dev/null).`,
+    `Machine: ${machine(loadAtStart)}. Load: autocannon in the parent process, ${CONNECTIONS} keep-alive connections, ${LOAD_SECONDS} s per row, 127.0.0.1; each server in its own child process (this app as \`node src/server.ts\`, NODE_ENV=production, default LOG_LEVEL=info, so one request log line each, to /dev/null).`,
     '',
     `### Signed-in JSON page: GET /profile, Accept: application/json (${pageBody.length}-byte body)`,
     '',
