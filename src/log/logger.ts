@@ -4,15 +4,22 @@ export type { Logger };
 
 // Anything shaped like a JWT, wherever it hides in a message or a cause.
 const JWT_LIKE = /eyJ[\w-]{6,}\.[\w-]{6,}\.[\w-]*/g;
-const SECRET_KEYS = /^(access_token|id_token|refresh_token|logout_token|code|code_verifier|client_secret|password|cookie|authorization|set-cookie|id_token_hint|state|nonce)$/i;
+const SECRET_KEYS = /^(access_token|id_token|refresh_token|logout_token|code|code_verifier|client_secret|password|cookie|authorization|set-cookie|id_token_hint|state|nonce|secret|token)$/i;
+// Error codes (OAUTH_…, ERR_…, our own) are not secrets, unlike an OAuth authorization `code`.
+const ERROR_CODE = /^[A-Z][A-Z0-9_]+$/;
 
 /** Replaces token-like strings and secret-named fields, however deep, before anything is logged. */
 export function scrub(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.replace(JWT_LIKE, '[jwt]');
-  if (value === null || typeof value !== 'object' || depth > 4) return value;
-  if (Array.isArray(value)) return value.slice(0, 20).map((v) => scrub(v, depth + 1));
+  // Errors go to the err serializer whole; it scrubs what it keeps.
+  if (value === null || typeof value !== 'object' || value instanceof Error) return value;
+  if (depth > 6) return '[truncated]';
+  if (Array.isArray(value)) return value.slice(0, 50).map((v) => scrub(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) ? '[redacted]' : scrub(v, depth + 1);
+  for (const [k, v] of Object.entries(value)) {
+    const secret = SECRET_KEYS.test(k) && !(k === 'code' && typeof v === 'string' && ERROR_CODE.test(v));
+    out[k] = secret ? '[redacted]' : scrub(v, depth + 1);
+  }
   return out;
 }
 
@@ -34,10 +41,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { app: 'lzc-oidc' },
       serializers: { err: (e: unknown) => serializeError(e) },
-      redact: {
-        paths: ['*.access_token', '*.id_token', '*.refresh_token', '*.client_secret', '*.code', '*.cookie', '*.authorization'],
-        censor: '[redacted]',
-      },
+      // Every log object is scrubbed at any depth, not just the paths someone thought of.
+      formatters: { log: (obj) => scrub(obj) as Record<string, unknown> },
     },
     destination,
   );

@@ -57,9 +57,6 @@ export function toAppError(err: unknown): AppError {
   }
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (code === 'OAUTH_INVALID_RESPONSE' && /state/.test((err as Error).message)) {
-      return new AppError('OIDC_STATE_MISMATCH', { cause: err });
-    }
     if (invalidResponseSays(err, BAD_CALLBACK)) return new AppError('OIDC_INVALID_CALLBACK', { cause: err });
     if (TOKEN_REJECTED_CODES.has(code) || invalidResponseSays(err, MALFORMED_JWT)) return new AppError('OIDC_TOKEN_REJECTED', { cause: err });
     if (PROVIDER_DOWN_CODES.has(code)) return new AppError('OIDC_PROVIDER_UNAVAILABLE', { cause: err });
