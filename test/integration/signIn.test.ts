@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, signIn, beginSignIn, pathOf, type Stack } from '../fixtures/stack.ts';
+import { startStack, signIn, beginSignIn, pathOf, envFor, type Stack } from '../fixtures/stack.ts';
+import { startProvider } from '../fixtures/provider.ts';
+import { startApp } from '../fixtures/app.ts';
 import { loginAtProvider } from '../fixtures/providerLogin.ts';
 
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]*/;
@@ -90,6 +92,20 @@ describe.each(['certified', 'dex', 'casdoor'] as const)('sign-in against the %s 
     expect(r2.headers.location).toBe('/profile?tab=2');
     expect(r1.headers.location).toBe('/profile?tab=1');
     expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(200);
+  });
+});
+
+describe('issuer spelling', () => {
+  it('a trailing slash on a path issuer (Lazycat /sys/oauth/) does not break discovery', async () => {
+    const provider = await startProvider('dex');
+    const app = await startApp({ ...envFor(provider), LAZYCAT_AUTH_OIDC_ISSUER_URI: `${provider.issuer}/` });
+    try {
+      expect(app.oidc.isReady()).toBe(true);
+      expect(app.oidc.provider().config.serverMetadata().issuer).toBe(provider.issuer);
+    } finally {
+      await app.close();
+      await provider.close();
+    }
   });
 });
 
