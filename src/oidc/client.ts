@@ -23,11 +23,19 @@ export interface OidcClient {
   /** Throws AppError('OIDC_PROVIDER_UNAVAILABLE') until discovery has succeeded. */
   provider(): ProviderHandle;
   isReady(): boolean;
+  /**
+   * Throws AppError('OIDC_PROVIDER_UNAVAILABLE') when the provider stopped answering since discovery,
+   * so /login shows the "unavailable" page instead of sending the browser to a dead provider.
+   * Cached briefly: one probe serves a burst of sign-ins.
+   */
+  assertReachable(): Promise<void>;
   /** Starts discovery, retrying with backoff until it succeeds; resolves on the first success. */
   start(): Promise<void>;
   stop(): void;
 }
 
+const PROBE_TTL_MS = 3_000;
+const PROBE_FAILURE_TTL_MS = 1_000;
 const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
 function usesPlainHttp(cfg: OidcConfig): boolean {
@@ -119,10 +127,35 @@ export function createOidcClient(cfg: OidcConfig, logger: Logger): OidcClient {
     handle = buildHandle(cfg, cfg.discovery ? await discover(cfg) : undefined);
   };
 
+  let probe: { until: number; result: Promise<boolean> } | undefined;
+  const probeOnce = async (url: string): Promise<boolean> => {
+    try {
+      // Any HTTP answer means the provider is up; only a failed connection or a timeout means it is not.
+      const res = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(Math.min(cfg.httpTimeoutSec, 3) * 1000) });
+      await res.body?.cancel();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   return {
     provider() {
       if (!handle) throw new AppError('OIDC_PROVIDER_UNAVAILABLE');
       return handle;
+    },
+    async assertReachable() {
+      const metadata = this.provider().config.serverMetadata();
+      const now = Date.now();
+      if (!probe || probe.until < now) {
+        const result = probeOnce(metadata.jwks_uri ?? metadata.issuer);
+        probe = { until: now + PROBE_TTL_MS, result };
+        // A failure is re-checked sooner than a success, so recovery shows quickly.
+        void result.then((ok) => {
+          if (!ok && probe?.result === result) probe.until = Date.now() + PROBE_FAILURE_TTL_MS;
+        });
+      }
+      if (!(await probe.result)) throw new AppError('OIDC_PROVIDER_UNAVAILABLE', { message: 'provider not reachable' });
     },
     isReady: () => handle !== undefined,
     start() {

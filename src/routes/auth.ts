@@ -47,6 +47,7 @@ export function authRoutes({ config, oidc, sessions, logger }: AuthRouteDeps): R
     const returnTo = safeReturnTo(req.query.returnTo);
     if (req.session.user) return res.redirect(303, returnTo);
     const provider = oidc.provider();
+    await oidc.assertReachable();
     const { url, state, checks } = await startLogin(provider, config.oidc);
     await pending.save(req, res, state, { checks, returnTo });
     res.setHeader('Cache-Control', 'no-store');

@@ -18,7 +18,7 @@ const STORE_METHODS = ['get', 'set', 'touch', 'destroy', 'clear', 'length', 'ids
 const MAX_RECONNECT_DELAY_MS = 2000;
 // node-redis only times out commands not yet written, so the deadline is enforced here. Commands
 // abandoned by it wait for their (late) reply in order; the queue cap bounds how many can pile up.
-const MAX_QUEUED_COMMANDS = 1000;
+const MAX_QUEUED_COMMANDS = 10_000;
 // An idle connection PINGs every 5 s; 15 s without any reply means the server hung: drop and reconnect.
 const PING_INTERVAL_MS = 5000;
 const SOCKET_TIMEOUT_MS = 15_000;

@@ -209,3 +209,33 @@ describe('provider down at boot', () => {
     }
   });
 });
+
+describe('provider goes down after boot', () => {
+  it('signed-in pages keep working, /login shows the unavailable page, and sign-in recovers by itself', async () => {
+    const { startProvider } = await import('../fixtures/provider.ts');
+    const { until } = await import('../fixtures/until.ts');
+    const stack = await startStack('certified');
+    let revived: Awaited<ReturnType<typeof startProvider>> | undefined;
+    try {
+      const agent = stack.browser();
+      await signIn(stack, agent);
+      await stack.provider.close();
+      await until(async () => (await request(stack.app.url).get('/login')).status === 503, 'the app to notice the provider is gone', 20_000);
+      const login = await request(stack.app.url).get('/login');
+      expect(login.text).toContain('OIDC_PROVIDER_UNAVAILABLE');
+      expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(200);
+
+      revived = await startProvider('certified', {
+        options: { issuer: stack.provider.issuer },
+        client: { clientId: stack.provider.clientId, clientSecret: stack.provider.clientSecret },
+      });
+      await until(async () => (await request(stack.app.url).get('/login')).status === 303, 'sign-in to come back', 20_000);
+      const again = stack.browser();
+      const authorize = await beginSignIn(again);
+      expect((await again.get(pathOf(await loginAtProvider(authorize, revived.users[0]!)))).status).toBe(303);
+    } finally {
+      await stack.app.close();
+      await revived?.close();
+    }
+  });
+});
