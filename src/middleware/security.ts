@@ -8,13 +8,22 @@ import type { OidcClient } from '../oidc/client.ts';
  * to the redirect that follows the logout form's POST.
  */
 export function securityHeaders(oidc: OidcClient, https: boolean): RequestHandler {
-  const endSessionOrigin = (): string => {
-    const endpoint = oidc.isReady() ? oidc.provider().endSessionEndpoint : undefined;
-    return endpoint ? new URL(endpoint).origin : "'self'";
+  // Worked out once, when the provider is first known: this runs on every response.
+  let origins: { endSession: string; issuer: string } | undefined;
+  const providerOrigins = (): { endSession: string; issuer: string } => {
+    if (origins) return origins;
+    if (!oidc.isReady()) return { endSession: "'self'", issuer: "'self'" };
+    const provider = oidc.provider();
+    origins = {
+      endSession: provider.endSessionEndpoint ? new URL(provider.endSessionEndpoint).origin : "'self'",
+      issuer: new URL(provider.config.serverMetadata().issuer).origin,
+    };
+    return origins;
   };
+  const endSessionOrigin = (): string => providerOrigins().endSession;
   // Providers serve the `picture` avatar themselves (the embedded dev provider, Casdoor), and in a dev or
   // test run that origin is plain http, which `https:` does not cover: the avatar was blocked.
-  const issuerOrigin = (): string => (oidc.isReady() ? new URL(oidc.provider().config.serverMetadata().issuer).origin : "'self'");
+  const issuerOrigin = (): string => providerOrigins().issuer;
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,

@@ -1,14 +1,38 @@
-import session from 'express-session';
+import session, { Store, type SessionData } from 'express-session';
 import type { RequestHandler } from 'express';
 import type { SessionConfig } from '../config/types.ts';
 import type { SessionBackend } from '../sessions/types.ts';
+
+type Cb = (err?: unknown, value?: never) => void;
+
+/**
+ * The backend's store minus `touch`: express-session would otherwise write to the store on every
+ * request. sessionLifetime() slides the idle window itself and re-saves (which renews the store's
+ * expiry) when it moves, so the per-request write buys nothing.
+ */
+class WithoutTouch extends Store {
+  readonly #inner: Store;
+  constructor(inner: Store) {
+    super();
+    this.#inner = inner;
+  }
+  override get(sid: string, cb: Cb): void {
+    this.#inner.get(sid, cb as never);
+  }
+  override set(sid: string, sess: SessionData, cb?: Cb): void {
+    this.#inner.set(sid, sess, cb as never);
+  }
+  override destroy(sid: string, cb?: Cb): void {
+    this.#inner.destroy(sid, cb as never);
+  }
+}
 
 /** express-session over the configured store: the cookie holds only the signed session id. */
 export function sessionMiddleware(cfg: SessionConfig, backend: SessionBackend): RequestHandler {
   return session({
     name: cfg.cookieName,
     secret: cfg.secrets,
-    store: backend.store,
+    store: new WithoutTouch(backend.store),
     resave: false,
     saveUninitialized: false,
     rolling: false,
