@@ -14,6 +14,7 @@ import { backchannelRoutes } from './routes/backchannel.ts';
 import { tokenRefresh } from './middleware/tokenRefresh.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { errorHandler, notFound } from './errors/handler.ts';
+import { sessionWrites } from './sessions/storeOps.ts';
 
 export interface AppDeps {
   config: AppConfig;
@@ -29,6 +30,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Builds the Express app. Synchronous and side-effect free: no env, no network, no listen. */
 export function createApp(deps: AppDeps): Express {
   const { config, oidc, sessions, logger } = deps;
+  const writes = sessionWrites(sessions, config.session.absoluteTimeoutSec);
   const app = express();
   app.disable('x-powered-by');
   // Deliberate: Lazycat's ingress terminates TLS and sends X-Forwarded-Proto; only trusted hops may set it.
@@ -41,11 +43,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders(oidc, config.session.secureCookie));
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false }));
   app.use(healthRoutes(oidc, sessions));
-  app.use(backchannelRoutes({ oidcConfig: config.oidc, oidc, sessions, logger }));
-  app.use(sessionMiddleware(config.session, sessions));
+  app.use(backchannelRoutes({ oidcConfig: config.oidc, oidc, sessions, writes, logger }));
+  app.use(sessionMiddleware(config.session, sessions, writes));
   app.use(sessionLifetime(config.session));
-  app.use(tokenRefresh({ oidc, oidcConfig: config.oidc, sessions, logger }));
-  app.use(authRoutes({ config, oidc, sessions, logger }));
+  app.use(tokenRefresh({ oidc, oidcConfig: config.oidc, sessions, writes, logger }));
+  app.use(authRoutes({ config, oidc, sessions, writes, logger }));
   app.use(pageRoutes({ devUsers: deps.devUsers }));
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -24,8 +24,10 @@ export function createPendingLogins(kv: KeyValue, secure: boolean) {
 
     async save(req: Request, res: Response, state: string, login: Omit<PendingLogin, 'bindingHash' | 'createdAt'>): Promise<void> {
       // Cap per browser: drop the oldest pending sign-ins (the cookie value starts with its creation time).
+      // Only well-formed ones, and a bounded number: forged cookies must not buy unbounded store work.
       const existing = [...parseCookies(req.get('cookie'))]
-        .filter(([name]) => name.startsWith(prefix))
+        .filter(([name, value]) => name.startsWith(prefix) && STATE_FORMAT.test(name.slice(prefix.length)) && /^[0-9a-z]+\./.test(value))
+        .slice(0, 2 * MAX_PENDING_PER_BROWSER)
         .sort(([, a], [, b]) => parseInt(a, 36) - parseInt(b, 36));
       for (const [name] of existing.slice(0, Math.max(0, existing.length - (MAX_PENDING_PER_BROWSER - 1)))) {
         res.clearCookie(name, cookieOptions);

@@ -10,6 +10,7 @@ function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   // body-parser and friends mark client mistakes with a 4xx status.
   const status = (err as { status?: unknown }).status;
+  if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', { cause: err });
   if (typeof status === 'number' && status >= 400 && status < 500) return new AppError('BAD_REQUEST', { cause: err });
   return new AppError('INTERNAL', { cause: err });
 }

@@ -52,6 +52,7 @@ export const en = {
   'error.AUTH_REQUIRED': 'Please sign in to see this page.',
   'error.FORBIDDEN': 'You do not have permission to see this page.',
   'error.BAD_REQUEST': 'The request was not understood.',
+  'error.PAYLOAD_TOO_LARGE': 'The request was too large.',
   'error.NOT_FOUND': 'Page not found.',
   'error.INTERNAL': 'An unexpected error occurred. It has been logged.',
 } as const;

@@ -53,6 +53,7 @@ export const zhCN = {
   'error.AUTH_REQUIRED': '请先登录再查看此页面。',
   'error.FORBIDDEN': '你没有权限查看此页面。',
   'error.BAD_REQUEST': '无法理解该请求。',
+  'error.PAYLOAD_TOO_LARGE': '请求内容过大。',
   'error.NOT_FOUND': '页面不存在。',
   'error.INTERNAL': '发生了意外错误，已记录日志。',
 } satisfies Messages;

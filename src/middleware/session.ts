@@ -2,37 +2,41 @@ import session, { Store, type SessionData } from 'express-session';
 import type { RequestHandler } from 'express';
 import type { SessionConfig } from '../config/types.ts';
 import type { SessionBackend } from '../sessions/types.ts';
+import type { SessionWrites, StoredSession } from '../sessions/storeOps.ts';
 
 type Cb = (err?: unknown, value?: never) => void;
 
 /**
- * The backend's store minus `touch`: express-session would otherwise write to the store on every
- * request. sessionLifetime() slides the idle window itself and re-saves (which renews the store's
- * expiry) when it moves, so the per-request write buys nothing.
+ * The store as express-session sees it. Writes go through SessionWrites (no resurrecting an ended
+ * session, no regressing rotated tokens), and there is no `touch`: express-session would otherwise
+ * write on every request, while sessionLifetime() slides the idle window itself and re-saves (which
+ * renews the store's expiry) when it moves.
  */
-class WithoutTouch extends Store {
+class GuardedStore extends Store {
   readonly #inner: Store;
-  constructor(inner: Store) {
+  readonly #writes: SessionWrites;
+  constructor(inner: Store, writes: SessionWrites) {
     super();
     this.#inner = inner;
+    this.#writes = writes;
   }
   override get(sid: string, cb: Cb): void {
     this.#inner.get(sid, cb as never);
   }
   override set(sid: string, sess: SessionData, cb?: Cb): void {
-    this.#inner.set(sid, sess, cb as never);
+    this.#writes.save(sid, sess as StoredSession).then(() => cb?.(), (err: unknown) => cb?.(err));
   }
   override destroy(sid: string, cb?: Cb): void {
-    this.#inner.destroy(sid, cb as never);
+    this.#writes.end(sid).then(() => cb?.(), (err: unknown) => cb?.(err));
   }
 }
 
 /** express-session over the configured store: the cookie holds only the signed session id. */
-export function sessionMiddleware(cfg: SessionConfig, backend: SessionBackend): RequestHandler {
+export function sessionMiddleware(cfg: SessionConfig, backend: SessionBackend, writes: SessionWrites): RequestHandler {
   return session({
     name: cfg.cookieName,
     secret: cfg.secrets,
-    store: new WithoutTouch(backend.store),
+    store: new GuardedStore(backend.store, writes),
     resave: false,
     saveUninitialized: false,
     rolling: false,
@@ -57,7 +61,8 @@ export function sessionLifetime(cfg: SessionConfig, now: () => number = Date.now
     const createdAt = s.createdAt ?? t;
     const lastSeen = s.lastSeen ?? t;
     if (t - createdAt > absoluteMs || t - lastSeen > idleMs) {
-      s.destroy((err) => next(err));
+      // regenerate, not destroy: the old session ends, and later handlers still find a (signed-out) req.session.
+      s.regenerate((err) => next(err));
       return;
     }
     if (t - lastSeen > slideEveryMs) {

@@ -5,9 +5,10 @@ import type { OidcClient } from '../oidc/client.ts';
 import type { SessionBackend } from '../sessions/types.ts';
 import type { Logger } from '../log/logger.ts';
 import { needsRefresh, refreshTokens } from '../oidc/refresh.ts';
-import { destroyStored, getStored, setStored } from '../sessions/storeOps.ts';
+import { getStored, type SessionWrites } from '../sessions/storeOps.ts';
 
-const LOCK_TTL_SEC = 30;
+// Failed for a passing reason (provider down): wait this long before asking again, not on every request.
+const RETRY_AFTER_MS = 30_000;
 const LOCK_POLL_MS = 50;
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -18,17 +19,20 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * re-reads the session before refreshing and writes the result straight to the store, so no request can
  * write stale tokens back (the oauth2-proxy pattern), and every waiting request reloads afterwards.
  */
-export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; sessions: SessionBackend; logger: Logger }): RequestHandler {
-  const { oidc, oidcConfig, sessions, logger } = deps;
+export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; sessions: SessionBackend; writes: SessionWrites; logger: Logger }): RequestHandler {
+  const { oidc, oidcConfig, sessions, writes, logger } = deps;
   const { store, kv } = sessions;
   const instance = randomUUID();
   const inflight = new Map<string, Promise<void>>();
   const margin = oidcConfig.refreshMarginSec;
-  const lockWaitMs = (oidcConfig.httpTimeoutSec + 5) * 1000;
+  // A refresh is at most two provider calls (token endpoint, then JWKS): the lock outlives both, and waiters wait as long.
+  const lockTtlSec = 2 * oidcConfig.httpTimeoutSec + 10;
+  const lockWaitMs = lockTtlSec * 1000;
 
   async function refreshUnderLock(id: string, reqId: string): Promise<void> {
     const lock = `lock:refresh:${id}`;
-    if (!(await kv.add(lock, instance, LOCK_TTL_SEC))) {
+    const owner = `${instance}:${randomUUID()}`;
+    if (!(await kv.add(lock, owner, lockTtlSec))) {
       // Another instance is refreshing: wait for it to finish (bounded), then the caller reloads.
       const deadline = Date.now() + lockWaitMs;
       while ((await kv.get(lock)) !== undefined && Date.now() < deadline) await wait(LOCK_POLL_MS);
@@ -40,16 +44,18 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
       if (!current?.user || !tokens?.refreshToken || !needsRefresh(tokens, margin)) return;
       const outcome = await refreshTokens(oidc.provider(), oidcConfig, { ...tokens, refreshToken: tokens.refreshToken }, current.user);
       if (outcome.kind === 'refreshed') {
-        await setStored(store, id, { ...current, tokens: outcome.tokens });
+        await writes.save(id, { ...current, tokens: outcome.tokens });
         logger.info({ reqId, sub: current.user.sub }, 'tokens refreshed');
       } else if (outcome.kind === 'ended') {
-        await destroyStored(store, id);
+        await writes.end(id);
         logger.warn({ reqId, sub: current.user.sub, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'refresh refused: session ended');
       } else {
+        await writes.save(id, { ...current, tokens: { ...tokens, refreshRetryAt: Date.now() + RETRY_AFTER_MS } });
         logger.warn({ reqId, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'refresh failed: provider unavailable, keeping the session');
       }
     } finally {
-      await kv.delete(lock);
+      // Only our own lock: if it expired and another instance took it, that one is not ours to release.
+      if ((await kv.get(lock)) === owner) await kv.delete(lock);
     }
   }
 

@@ -60,7 +60,7 @@ export async function finishLogin(
       userinfo = await oc.fetchUserInfo(provider.config, response.access_token, String(claims.sub));
     }
     const expiresIn = response.expiresIn();
-    const tokens: StoredTokens = { idToken: response.id_token, accessToken: response.access_token };
+    const tokens: StoredTokens = { obtainedAt: now, idToken: response.id_token, accessToken: response.access_token };
     if (response.refresh_token) tokens.refreshToken = response.refresh_token;
     if (expiresIn !== undefined) tokens.expiresAt = now + expiresIn * 1000;
     if (response.scope) tokens.scope = response.scope;

@@ -13,10 +13,15 @@ export type RefreshOutcome =
   /** The provider could not be asked (down, timeout, 5xx): keep the session and the old tokens. */
   | { kind: 'unavailable'; error: AppError };
 
-/** True when the access token expires within `marginSec` (or has no known expiry and no refresh is possible). */
+/** True when a refresh token exists, the access token expires within `marginSec`, and no retry back-off is running. */
 export function needsRefresh(tokens: StoredTokens | undefined, marginSec: number, now = Date.now()): boolean {
-  return Boolean(tokens?.refreshToken && tokens.expiresAt !== undefined && tokens.expiresAt - now <= marginSec * 1000);
+  if (!tokens?.refreshToken || tokens.expiresAt === undefined) return false;
+  if (tokens.refreshRetryAt !== undefined && now < tokens.refreshRetryAt) return false;
+  return tokens.expiresAt - now <= marginSec * 1000;
 }
+
+// OAuth errors that say "try later" rather than "this grant is over".
+const TRANSIENT_OAUTH_ERRORS = new Set(['temporarily_unavailable', 'server_error', 'slow_down']);
 
 /**
  * Uses the refresh token. A new ID token is verified like the first one and must keep the same
@@ -41,6 +46,7 @@ export async function refreshTokens(
     }
     const expiresIn = response.expiresIn();
     const tokens: StoredTokens = {
+      obtainedAt: now,
       idToken: response.id_token ?? current.idToken,
       accessToken: response.access_token,
       refreshToken: response.refresh_token ?? current.refreshToken,
@@ -51,7 +57,11 @@ export async function refreshTokens(
     return { kind: 'refreshed', tokens };
   } catch (err) {
     const error = toAppError(err);
-    const ended = err instanceof oc.ResponseBodyError && (err.error === 'invalid_grant' || err.error === 'unauthorized_client');
-    return ended || error.code === 'OIDC_TOKEN_REJECTED' ? { kind: 'ended', error } : { kind: 'unavailable', error };
+    // The provider answered and refused (any OAuth error but the transient ones; Casdoor's HTTP-200
+    // {"status":"error"} for a deleted user): asking again will not help, so the session ends.
+    const refused =
+      (err instanceof oc.ResponseBodyError && err.status < 500 && !TRANSIENT_OAUTH_ERRORS.has(err.error)) ||
+      (err as { code?: unknown }).code === 'OAUTH_INVALID_RESPONSE';
+    return refused || error.code === 'OIDC_TOKEN_REJECTED' ? { kind: 'ended', error } : { kind: 'unavailable', error };
   }
 }

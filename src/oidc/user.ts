@@ -17,6 +17,10 @@ export interface SessionUser {
 }
 
 export interface StoredTokens {
+  /** Epoch ms when these tokens were obtained: a newer set always wins over an older one. */
+  obtainedAt: number;
+  /** After a refresh failed for a passing reason, don't try again before this (epoch ms). */
+  refreshRetryAt?: number;
   idToken: string;
   accessToken: string;
   refreshToken?: string;

@@ -6,7 +6,7 @@ import type { SessionBackend } from '../sessions/types.ts';
 import type { Logger } from '../log/logger.ts';
 import { startLogin, finishLogin, buildLogoutUrl, revokeTokens } from '../oidc/flow.ts';
 import type { StoredTokens } from '../oidc/user.ts';
-import { endSessions } from '../sessions/storeOps.ts';
+import { endSessions, type SessionWrites } from '../sessions/storeOps.ts';
 import { createPendingLogins } from '../auth/pendingLogins.ts';
 import { safeReturnTo } from '../security/returnTo.ts';
 import { parseCookies } from '../security/cookies.ts';
@@ -17,6 +17,7 @@ export interface AuthRouteDeps {
   config: AppConfig;
   oidc: OidcClient;
   sessions: SessionBackend;
+  writes: SessionWrites;
   logger: Logger;
 }
 
@@ -38,7 +39,7 @@ function rawQuery(req: Request): string {
 }
 
 /** /login, /callback, /logout: parse the request, hand the protocol to oidc/flow, then write the session and redirect. */
-export function authRoutes({ config, oidc, sessions, logger }: AuthRouteDeps): Router {
+export function authRoutes({ config, oidc, sessions, writes, logger }: AuthRouteDeps): Router {
   const router = Router();
   const pending = createPendingLogins(sessions.kv, config.session.secureCookie);
   const cookieOptions = { httpOnly: true, secure: config.session.secureCookie, sameSite: 'lax' as const, path: '/' };
@@ -117,7 +118,7 @@ export function authRoutes({ config, oidc, sessions, logger }: AuthRouteDeps): R
     if (user) {
       if (body.everywhere === '1') {
         const ids = (await sessions.findSessions({ sub: user.sub })).filter((id) => id !== req.sessionID);
-        elsewhere = await endSessions(sessions, ids, (s) => s.user?.sub === user.sub, (s) => revoke(s.tokens));
+        elsewhere = await endSessions(sessions, writes, ids, (s) => s.user?.sub === user.sub, (s) => revoke(s.tokens));
       }
       await revoke(tokens);
       await destroySession(req);

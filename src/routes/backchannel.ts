@@ -5,7 +5,7 @@ import type { SessionBackend } from '../sessions/types.ts';
 import type { Logger } from '../log/logger.ts';
 import { verifyLogoutToken } from '../oidc/logoutToken.ts';
 import { AppError } from '../errors/AppError.ts';
-import { endSessions } from '../sessions/storeOps.ts';
+import { endSessions, type SessionWrites } from '../sessions/storeOps.ts';
 
 const MIN_JTI_TTL_SEC = 600;
 
@@ -15,8 +15,8 @@ const MIN_JTI_TTL_SEC = 600;
  * Mounted before the session middleware: this request carries no cookie and must not create a session.
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest
  */
-export function backchannelRoutes(deps: { oidcConfig: OidcConfig; oidc: OidcClient; sessions: SessionBackend; logger: Logger }): Router {
-  const { oidcConfig, oidc, sessions, logger } = deps;
+export function backchannelRoutes(deps: { oidcConfig: OidcConfig; oidc: OidcClient; sessions: SessionBackend; writes: SessionWrites; logger: Logger }): Router {
+  const { oidcConfig, oidc, sessions, writes, logger } = deps;
   const router = Router();
   router.post('/backchannel-logout', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -37,7 +37,7 @@ export function backchannelRoutes(deps: { oidcConfig: OidcConfig; oidc: OidcClie
     if (!(await sessions.kv.add(`jti:${claims.jti}`, 1, ttl))) return fail('logout_token was already used (jti replay)');
     // With a sid, end just that provider session; with only a sub, every session of the user.
     const ids = await sessions.findSessions(claims.sid ? { sid: claims.sid } : { sub: claims.sub! });
-    const ended = await endSessions(sessions, ids, claims.sub ? (s) => s.user?.sub === claims.sub : () => true);
+    const ended = await endSessions(sessions, writes, ids, claims.sub ? (s) => s.user?.sub === claims.sub : () => true);
     logger.info({ reqId: req.id, sub: claims.sub, sid: claims.sid, ended }, 'back-channel logout');
     res.status(200).end();
   });

@@ -91,6 +91,12 @@ describe('pages, API answers and logout', () => {
     expect(replayed.headers.location).toBe('/');
   });
 
+  it('answers an oversized form with 413 and a stable code', async () => {
+    const res = await request(stack.app.url).post('/logout').type('form').set('Accept', 'application/json').send({ csrf: 'x'.repeat(10_000) });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
   it('GET /logout when signed out goes home; POST /logout when signed out is harmless', async () => {
     expect((await request(stack.app.url).get('/logout')).headers.location).toBe('/');
     const post = await request(stack.app.url).post('/logout').type('form').send({});

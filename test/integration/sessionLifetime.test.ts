@@ -37,6 +37,23 @@ describe('session lifetime', () => {
     expect(await getStored(stack.app.sessions.store, id)).toBeUndefined();
   });
 
+  it('an expired session reads as signed out on every route, never as a 500', async () => {
+    for (const visit of [
+      (a: Agent) => a.get('/logout'),
+      (a: Agent) => a.get('/login'),
+      (a: Agent) => a.post('/logout').type('form').send({}),
+      (a: Agent) => a.get('/?signed_out=1'),
+      (a: Agent) => a.get('/callback?state=' + 'x'.repeat(43) + '&code=c'),
+    ]) {
+      const agent = stack.browser();
+      await signIn(stack, agent);
+      const { id, data } = await ownSession(stack, agent);
+      await setStored(stack.app.sessions.store, id, { ...data!, lastSeen: Date.now() - 2 * 3600_000 });
+      const res = await visit(agent);
+      expect(res.status).toBeLessThan(500);
+    }
+  });
+
   it('ends a session older than SESSION_MAX_AGE however active it is', async () => {
     const agent = stack.browser();
     await signIn(stack, agent);

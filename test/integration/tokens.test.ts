@@ -20,8 +20,14 @@ const refreshGrants = (stack: Stack) => stack.provider.events.token.filter((t) =
 describe('refresh (certified provider: rotating refresh tokens, revocation, end-session, back-channel logout)', () => {
   let stack: Stack;
   let tokenEndpointDown = false;
+  let refusal: { status: number; body: Record<string, unknown> } | undefined;
   let changeRefreshedIdToken: ((c: JWTPayload) => JWTPayload) | undefined;
   const outage: ProviderMiddleware = async (ctx, next) => {
+    if (refusal && ctx.path.endsWith('/token')) {
+      ctx.status = refusal.status;
+      ctx.body = refusal.body;
+      return;
+    }
     if (tokenEndpointDown && ctx.path.endsWith('/token')) {
       ctx.status = 503;
       ctx.body = 'maintenance';
@@ -105,18 +111,38 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     expect(await getStored(stack.app.sessions.store, s.id)).toBeUndefined();
   });
 
-  it('keeps people signed in when the provider is down during a refresh', async () => {
+  it('keeps people signed in when the provider is down during a refresh, and backs off instead of retrying every request', async () => {
     const { agent } = await signedIn();
     await expireSoon(stack, agent);
     tokenEndpointDown = true;
     try {
+      const before = stack.provider.events.token.length;
       const res = await json(agent);
       expect(res.status).toBe(200);
       expect(stack.app.logs.join('\n')).toContain('provider unavailable, keeping the session');
+      expect((await json(agent)).status).toBe(200);
+      expect((await json(agent)).status).toBe(200);
+      expect(stack.provider.events.token.length - before).toBe(1);
+      expect((await ownSession(stack, agent)).data!.tokens!.refreshRetryAt).toBeGreaterThan(Date.now());
     } finally {
       tokenEndpointDown = false;
     }
     expect((await json(agent)).status).toBe(200);
+  });
+
+  it.each([
+    ['unsupported_grant_type (Casdoor app without the refresh_token grant)', 400, { error: 'unsupported_grant_type', error_description: 'refresh_token not allowed' }],
+    ['HTTP 200 {"status":"error"} (Casdoor, deleted user)', 200, { status: 'error', msg: "The user: built-in/alice doesn't exist" }],
+  ])('ends the session when the provider refuses the refresh for good: %s', async (_case, status, body) => {
+    const { agent } = await signedIn();
+    await expireSoon(stack, agent);
+    refusal = { status, body };
+    try {
+      expect((await json(agent)).status).toBe(401);
+    } finally {
+      refusal = undefined;
+    }
+    expect((await agent.get('/profile')).status).toBe(302);
   });
 
   it.each([
