@@ -1,0 +1,72 @@
+/**
+ * Where the time of a signed-in request goes: the same JSON handler behind more and more of the app's
+ * layers (request context + log line, helmet, express-session with the SQLite store), then the whole
+ * app. Prints requests/s per row; a relative breakdown, not a capacity figure (server and load
+ * generator share this process and the machine's cores). `npm run bench:layers`. Loopback only,
+ * every row bounded (2 runs × 3 s).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import express, { type Express } from 'express';
+import { startStack, signIn, ownSession } from '../test/fixtures/stack.ts';
+import { securityHeaders } from '../src/middleware/security.ts';
+import { sessionMiddleware } from '../src/middleware/session.ts';
+import { sessionWrites } from '../src/sessions/storeOps.ts';
+import { requestContext } from '../src/middleware/requestContext.ts';
+import { createLogger } from '../src/log/logger.ts';
+
+const RUNS = 2;
+const SECONDS = 3;
+
+const stack = await startStack('certified', {
+  env: { SESSION_STORE: 'sqlite', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'lzc-layers-')), LOG_LEVEL: 'info' },
+});
+const agent = stack.browser();
+await signIn(stack, agent);
+const body = { user: (await ownSession(stack, agent)).data!.user };
+const cookie = agent.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).toValueString();
+// The request log line is part of the cost; it goes to a sink that drops it.
+const logger = createLogger('info', new (await import('node:stream')).Writable({ write: (_c, _e, cb) => cb() }));
+
+async function measure(app: Express): Promise<number> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  let best = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const r = await autocannon({ url: `http://127.0.0.1:${port}/profile`, headers: { cookie, accept: 'application/json' }, connections: 20, duration: SECONDS });
+    best = Math.max(best, Math.round(r.requests.average));
+  }
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return best;
+}
+
+function layered(depth: number): Express {
+  const app = express();
+  if (depth >= 1) app.use(requestContext(logger));
+  if (depth >= 2) app.use(securityHeaders(stack.app.oidc, false));
+  if (depth >= 3) app.use(sessionMiddleware(stack.app.config.session, stack.app.sessions, sessionWrites(stack.app.sessions, 3600)));
+  app.get('/profile', (_req, res) => res.json(body));
+  return app;
+}
+
+const rows: Array<[string, number]> = [];
+for (const [name, app] of [
+  ['bare Express handler', layered(0)],
+  ['+ request id, locale, log line', layered(1)],
+  ['+ helmet (CSP etc.)', layered(2)],
+  ['+ express-session, SQLite store read', layered(3)],
+  ['the whole app (GET /profile JSON)', stack.app.app],
+] as const) {
+  rows.push([name, await measure(app)]);
+}
+const bare = rows[0]![1];
+console.log('| layers | requests/s | vs bare |\n| --- | --- | --- |');
+for (const [name, rps] of rows) console.log(`| ${name} | ${rps} | ${Math.round((100 * rps) / bare)} % |`);
+await stack.close();
+process.exit(0);
