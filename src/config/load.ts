@@ -197,6 +197,7 @@ export function loadConfig(env: Env): AppConfig {
     publicOrigin,
     trustProxy,
     logLevel: str('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    loginRateLimit: int('LOGIN_RATE_LIMIT', 60, 0, 1_000_000),
     devProvider,
     oidc: {
       clientId: clientId ?? '',

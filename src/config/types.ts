@@ -57,6 +57,8 @@ export interface AppConfig {
   logLevel: string;
   oidc: OidcConfig;
   session: SessionConfig;
+  /** Sign-ins a client IP may start per minute (0: no limit): each one writes a pending-login record. */
+  loginRateLimit: number;
   /** Zero-config first run: no provider configured outside production, so an embedded dev provider is started. */
   devProvider: boolean;
 }

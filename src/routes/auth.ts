@@ -12,6 +12,7 @@ import { safeReturnTo } from '../security/returnTo.ts';
 import { parseCookies } from '../security/cookies.ts';
 import { AppError } from '../errors/AppError.ts';
 import { wantsJson } from '../middleware/clientKind.ts';
+import { loginRateLimit } from '../middleware/loginRateLimit.ts';
 
 export interface AuthRouteDeps {
   config: AppConfig;
@@ -44,7 +45,7 @@ export function authRoutes({ config, oidc, sessions, writes, logger }: AuthRoute
   const pending = createPendingLogins(sessions.kv, config.session.secureCookie);
   const cookieOptions = { httpOnly: true, secure: config.session.secureCookie, sameSite: 'lax' as const, path: '/' };
 
-  router.get('/login', async (req, res) => {
+  router.get('/login', loginRateLimit(config.loginRateLimit), async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
     if (req.session.user) return res.redirect(303, returnTo);
     const provider = oidc.provider();

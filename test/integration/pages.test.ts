@@ -245,3 +245,24 @@ describe('provider goes down after boot', () => {
     }
   });
 });
+
+describe('sign-in rate limit per client IP', () => {
+  it('answers 429 with a stable code past LOGIN_RATE_LIMIT, per IP, as a page or JSON', async () => {
+    const stack = await startStack('dex', { env: { LOGIN_RATE_LIMIT: '3' } });
+    try {
+      const from = (ip: string) => request(stack.app.url).get('/login').set('X-Forwarded-For', ip);
+      for (let i = 0; i < 3; i++) expect((await from('198.51.100.7')).status).toBe(303);
+      const page = await from('198.51.100.7').set('Accept-Language', 'zh-CN');
+      expect(page.status).toBe(429);
+      expect(page.text).toContain('data-error-code="RATE_LIMITED"');
+      expect(page.text).toContain('登录尝试过多');
+      expect(page.headers['retry-after']).toBe('60');
+      const api = await from('198.51.100.7').set('Accept', 'application/json');
+      expect(api.body.error.code).toBe('RATE_LIMITED');
+      // Another client is not affected.
+      expect((await from('203.0.113.9')).status).toBe(303);
+    } finally {
+      await stack.close();
+    }
+  });
+});
