@@ -225,7 +225,8 @@ describe('casdoor profile', () => {
     expect(callback.searchParams.has('iss')).toBe(false);
     expect(callback.searchParams.has('state')).toBe(true);
     expect(tokens.id_token).toBe(tokens.access_token);
-    expect(Buffer.byteLength(tokens.access_token)).toBeGreaterThanOrEqual(3700);
+    // Casdoor-sized: its JWT format carries the whole user record (every provider column, properties, roles).
+    expect(Buffer.byteLength(tokens.access_token)).toBeGreaterThanOrEqual(4096);
     expect(tokens.refresh_token).toBeTypeOf('string');
     const claims = decodeJwt(tokens.access_token);
     expect(claims.aud).toEqual([op.clientId]);
@@ -265,6 +266,34 @@ describe('casdoor profile', () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ status: 'error', msg: 'Token not found, invalid accessToken' });
     expect(op.events.endSession).toHaveLength(2);
+  });
+
+  it('logs out at /api/logout without a hint or a Casdoor session: {"status":"ok"} and no redirect', async () => {
+    const before = op.events.endSession.length;
+    const params = new URLSearchParams({ client_id: op.clientId, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' });
+    for (const res of [
+      await fetch(`${op.issuer}/api/logout?${params}`, { redirect: 'manual' }),
+      await fetch(`${op.issuer}/api/logout`, { method: 'POST', body: params, redirect: 'manual' }),
+    ]) {
+      expect({ status: res.status, location: res.headers.get('location') }).toEqual({ status: 200, location: null });
+      expect(await res.json()).toMatchObject({ status: 'ok' });
+    }
+    expect(op.events.endSession).toHaveLength(before + 2);
+  });
+
+  it('answers userinfo with HTTP 200 status:error while the control is set', async () => {
+    const { tokens } = await signIn(config, creds(op, 'user1'), 'openid profile');
+    // user1 holds fewer roles and permissions than admin; still Casdoor-sized.
+    expect(Buffer.byteLength(tokens.access_token)).toBeGreaterThanOrEqual(4096);
+    op.controls.userinfoStatusError = 'Access token has expired';
+    try {
+      const res = await fetch(`${op.issuer}/api/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'error', msg: 'Access token has expired', data: null, data2: null });
+    } finally {
+      delete op.controls.userinfoStatusError;
+    }
+    expect(await client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck)).toMatchObject({ preferred_username: 'user1' });
   });
 });
 
