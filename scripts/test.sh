@@ -6,4 +6,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/node24.sh"
 cd "$ROOT"
 bash scripts/ensure-redis.sh
 bash scripts/ensure-chromium.sh
+# The packaging test makes a self-signed certificate for its TLS-terminating proxy.
+bash scripts/ensure-apt.sh openssl openssl
 npm test

@@ -66,9 +66,9 @@ export function loadConfig(env: Env): AppConfig {
     }
     return n;
   };
-  const bool = (name: string): boolean => {
+  const bool = (name: string, fallback = false): boolean => {
     const v = str(name)?.toLowerCase();
-    if (v === undefined) return false;
+    if (v === undefined) return fallback;
     if (['1', 'true', 'yes', 'on'].includes(v)) return true;
     if (['0', 'false', 'no', 'off'].includes(v)) return false;
     problems.push(`${name} must be true or false (got "${v}")`);
@@ -105,7 +105,8 @@ export function loadConfig(env: Env): AppConfig {
   const publicOrigin = redirectUri ? new URL(redirectUri).origin : 'http://localhost';
 
   let issuer: string | undefined;
-  const discovery = devProvider || Boolean(issuerRaw);
+  // OIDC_DISCOVERY=false: the issuer is known but its discovery document is not to be used (or is broken).
+  const discovery = devProvider || (Boolean(issuerRaw) && bool('OIDC_DISCOVERY', true));
   if (devProvider) {
     issuer = devIssuer;
   } else if (issuerRaw) {
@@ -122,17 +123,17 @@ export function loadConfig(env: Env): AppConfig {
     endSession: url('OIDC_END_SESSION_URI'),
     revocation: url('OIDC_REVOCATION_URI'),
   };
-  if (!issuer && !devProvider) {
+  if (!discovery && !devProvider) {
     if (!endpoints.authorization || !endpoints.token) {
       problems.push(
-        'LAZYCAT_AUTH_OIDC_ISSUER_URI is required (or, without discovery, LAZYCAT_AUTH_OIDC_AUTH_URI and LAZYCAT_AUTH_OIDC_TOKEN_URI with LAZYCAT_BOX_DOMAIN)',
+        'LAZYCAT_AUTH_OIDC_ISSUER_URI is required (or, without discovery, LAZYCAT_AUTH_OIDC_AUTH_URI and LAZYCAT_AUTH_OIDC_TOKEN_URI)',
       );
-    } else if (boxDomain) {
-      // Manual mode on Lazycat: the provider lives under /sys/oauth on the box domain.
-      issuer = `https://${boxDomain}/sys/oauth`;
-      endpoints.jwks ??= `https://${boxDomain}/sys/oauth/keys`;
     } else {
-      problems.push('Without LAZYCAT_AUTH_OIDC_ISSUER_URI, LAZYCAT_BOX_DOMAIN is required to know the issuer and its JWKS');
+      // Manual mode on Lazycat: the provider lives under /sys/oauth on the box domain.
+      if (!issuer && boxDomain) issuer = `https://${boxDomain}/sys/oauth`;
+      if (!endpoints.jwks && boxDomain) endpoints.jwks = `https://${boxDomain}/sys/oauth/keys`;
+      if (!issuer) problems.push('Without LAZYCAT_AUTH_OIDC_ISSUER_URI, LAZYCAT_BOX_DOMAIN is required to know the issuer and its JWKS');
+      else if (!endpoints.jwks) problems.push('OIDC_JWKS_URI is required without discovery (or LAZYCAT_BOX_DOMAIN for the Lazycat default)');
     }
   }
 
@@ -182,8 +183,21 @@ export function loadConfig(env: Env): AppConfig {
   }
 
   const store = oneOf<SessionStoreKind>('SESSION_STORE', ['sqlite', 'redis', 'memory'], 'sqlite');
-  const redisUrl = url('REDIS_URL', str('REDIS_URL')?.replace(/^redis(s?):/, 'http$1:'))?.replace(/^http(s?):/, 'redis$1:');
-  if (store === 'redis' && !redisUrl) problems.push('REDIS_URL is required with SESSION_STORE=redis (e.g. redis://127.0.0.1:6379)');
+  // Its own check: a Redis URL may carry a password, so the value is never echoed.
+  const redisUrl = str('REDIS_URL');
+  const redisUrlOk = (value: string): boolean => {
+    try {
+      const u = new URL(value);
+      return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  };
+  if (redisUrl !== undefined && !redisUrlOk(redisUrl)) {
+    problems.push('REDIS_URL must look like redis://[:password@]host:port (value not shown: it may hold a password)');
+  } else if (store === 'redis' && !redisUrl) {
+    problems.push('REDIS_URL is required with SESSION_STORE=redis (e.g. redis://127.0.0.1:6379)');
+  }
 
   const secureCookie = redirectUri ? redirectUri.startsWith('https:') : production;
   const trustProxyRaw = str('TRUST_PROXY') ?? 'loopback, linklocal, uniquelocal';

@@ -127,9 +127,11 @@ export function authRoutes({ config, oidc, sessions, writes, logger }: AuthRoute
     res.clearCookie(config.session.cookieName, cookieOptions);
     const state = randomBytes(16).toString('base64url');
     // The newest ID token is the hint: Casdoor answers JSON instead of redirecting for a stale one.
-    const endSession = provider
-      ? buildLogoutUrl(provider, { idTokenHint: tokens?.idToken, postLogoutRedirectUri: config.oidc.postLogoutRedirectUri, state })
-      : undefined;
+    // Only a real sign-out goes on to the provider: without a hint, Casdoor answers raw JSON instead of redirecting.
+    const endSession =
+      provider && user && tokens?.idToken
+        ? buildLogoutUrl(provider, { idTokenHint: tokens.idToken, postLogoutRedirectUri: config.oidc.postLogoutRedirectUri, state })
+        : undefined;
     if (user) logger.info({ reqId: req.id, sub: user.sub, providerLogout: Boolean(endSession), elsewhere }, 'signed out');
     const next = endSession?.href ?? '/?signed_out=1';
     if (endSession) res.cookie(LOGOUT_STATE_COOKIE, state, { ...cookieOptions, maxAge: 600_000 });

@@ -60,6 +60,35 @@ describe('the server process', () => {
     expect(server.out()).toContain('"msg":"stopped"');
   });
 
+  it('kill -9 with the SQLite store, then a restart: the signed-in browser is still signed in; SIGINT stops it cleanly', async () => {
+    const port = await freePort();
+    const devPort = await freePort();
+    const env = {
+      PORT: String(port),
+      DEV_PROVIDER_PORT: String(devPort),
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'lzc-kill9-')),
+      SESSION_SECRET: 'kill-nine-test-secret-kill-nine-test-secret',
+    };
+    const first = startServer(env);
+    await until(() => first.out().includes('Open http://localhost:'), 'the server to start', 20_000);
+    const agent = request.agent(`http://localhost:${port}`);
+    const login = await agent.get('/login?returnTo=/profile');
+    await agent.get(pathOf(await loginAtProvider(login.headers.location as string, { username: 'bob', password: 'bob-password' })));
+    expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(200);
+
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBeNull();
+    const second = startServer(env);
+    await until(() => second.out().includes('Open http://localhost:'), 'the server to start again', 20_000);
+    const profile = await agent.get('/profile').set('Accept', 'application/json');
+    expect(profile.status).toBe(200);
+    expect(profile.body.user.preferred_username).toBe('bob');
+
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(second.out()).toContain('"signal":"SIGINT"');
+  });
+
   it('in production, missing configuration is one boot error listing every variable, and no secret', async () => {
     const server = startServer({ NODE_ENV: 'production', LAZYCAT_AUTH_OIDC_CLIENT_SECRET: 'do-not-print-me', SESSION_SECRET: 'tiny' });
     expect(await server.exited).toBe(1);

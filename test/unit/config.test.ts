@@ -58,6 +58,14 @@ describe('loadConfig', () => {
     expect(message).not.toContain('short-secret-value');
   });
 
+  it('never echoes a REDIS_URL, which may hold a password', () => {
+    const problems = problemsOf({ ...lazycat, SESSION_STORE: 'redis', REDIS_URL: 'redis://:s3cretPass@redis host:6379' });
+    expect(problems.join()).toMatch(/REDIS_URL must look like/);
+    expect(problems.join()).not.toContain('s3cretPass');
+    expect(problemsOf({ ...lazycat, SESSION_STORE: 'redis', REDIS_URL: 'redis://:pw@127.0.0.1:6379/0' })).toEqual([]);
+    expect(problemsOf({ ...lazycat, SESSION_STORE: 'redis' }).join()).toMatch(/REDIS_URL is required/);
+  });
+
   it('refuses plain http for a non-loopback provider unless explicitly allowed', () => {
     const env = { ...lazycat, LAZYCAT_AUTH_OIDC_ISSUER_URI: 'http://casdoor.lan:8000' };
     expect(problemsOf(env).join()).toMatch(/plain http/);
