@@ -29,9 +29,24 @@ describe('hostile provider: token endpoint that never answers', () => {
   const h = useHostileStack({ env: { OIDC_HTTP_TIMEOUT: '2' } });
 
   it('gives up on its configured deadline with a provider-unavailable page', async () => {
-    h().tokenEndpoint = h().hang;
+    let reached = 0;
+    h().tokenEndpoint = (ctx, next) => {
+      reached++;
+      return h().hang(ctx, next);
+    };
+    const logged = h().stack.app.logs.length;
     // No duration asserted: finishing at all (inside the 30 s test timeout) shows the RP gave up by itself.
     await expectSignInRejected(h().stack, 503, 'OIDC_PROVIDER_UNAVAILABLE');
+    expect(reached).toBe(1);
+    // ...and on its own clock: the logged cause is openid-client's timeout (the AbortSignal.timeout that
+    // OIDC_HTTP_TIMEOUT arms), not a connection the test closed or any other failure.
+    const failures = h()
+      .stack.app.logs.slice(logged)
+      .map((line) => JSON.parse(line) as { code?: string; msg?: string; err?: { code?: string; cause?: { type?: string } } })
+      .filter((entry) => entry.code === 'OIDC_PROVIDER_UNAVAILABLE');
+    expect(failures.map((f) => ({ msg: f.msg, code: f.err?.code, cause: f.err?.cause?.type }))).toEqual([
+      { msg: 'request failed', code: 'OAUTH_TIMEOUT', cause: 'TimeoutError' },
+    ]);
   });
 });
 

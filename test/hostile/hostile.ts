@@ -2,7 +2,7 @@
 // response, the whole token-endpoint answer, the userinfo body. Plus the checks every rejected sign-in
 // must pass (conformance: a rejecting RP stops, it never goes on to userinfo).
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { SignJWT, decodeJwt, type JWTPayload } from 'jose';
+import { SignJWT, decodeJwt, generateKeyPair, type JWTPayload } from 'jose';
 import type { Env } from '../../src/config/load.ts';
 import type { ProviderContext, ProviderMiddleware } from '../../src/dev/providerApp.ts';
 import { beginSignIn, pathOf, startStack, type Agent, type Stack } from '../fixtures/stack.ts';
@@ -31,6 +31,8 @@ export interface HostileStack {
   hang: ProviderMiddleware;
   /** How often the RP fetched the JWKS (oidc-provider's call records leave the JWKS out). */
   jwksFetches: number;
+  /** Every access token the token endpoint issued, as the provider sent it (before the RP saw it). */
+  accessTokens: string[];
   /** Back to an honest provider; call after each test. */
   reset(): void;
   close(): Promise<void>;
@@ -48,6 +50,7 @@ export async function startHostileStack(options: { env?: Env; middleware?: Provi
     userinfo: undefined,
     hang: () => new Promise<void>((resolve) => hangs.push(resolve)),
     jwksFetches: 0,
+    accessTokens: [],
     reset() {
       h.idToken = undefined;
       h.tokenEndpoint = undefined;
@@ -63,6 +66,7 @@ export async function startHostileStack(options: { env?: Env; middleware?: Provi
     if (ctx.path === JWKS) h.jwksFetches++;
     if (ctx.path === TOKEN && h.tokenEndpoint) return h.tokenEndpoint(ctx, next);
     await next();
+    if (ctx.path === TOKEN && ctx.status === 200 && isObject(ctx.body) && typeof ctx.body.access_token === 'string') h.accessTokens.push(ctx.body.access_token);
     if (ctx.path === USERINFO && ctx.status === 200 && h.userinfo && isObject(ctx.body)) ctx.body = h.userinfo(ctx.body);
     const location = ctx.response.get('location');
     // The redirect to the RP's redirect_uri is absolute; the provider's own pages are relative.
@@ -128,6 +132,15 @@ export function hs256WithClientSecret(provider: TestProvider, token: string): Pr
   return new SignJWT(decodeJwt(token)).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(provider.clientSecret));
 }
 
+/**
+ * An ES256 copy of a token signed with a fresh key the provider never published: `kid` as given (the
+ * provider's RS256 kid, one nobody knows, or none).
+ */
+export async function es256WithForeignKey(token: string, kid: string | undefined): Promise<string> {
+  const { privateKey } = await generateKeyPair('ES256');
+  return new SignJWT(decodeJwt(token)).setProtectedHeader({ alg: 'ES256', typ: 'JWT', ...(kid !== undefined && { kid }) }).sign(privateKey);
+}
+
 /** Signs in at the provider and returns the callback path, without calling it (so the token exchange is still to come). */
 export async function callbackFor(stack: Stack, agent: Agent): Promise<string> {
   return pathOf(await loginAtProvider(await beginSignIn(agent), stack.provider.users[0]!));
@@ -155,14 +168,20 @@ export async function expectSignInRejected(stack: Stack, status: number, code: s
   expect((await agent.get('/healthz')).status).toBe(200);
 }
 
-/** Runs a sign-in that must succeed: back to "/", then a session. */
-export async function expectSignInAccepted(stack: Stack): Promise<void> {
+/**
+ * Runs a sign-in that must succeed: back to "/", then a session. `beforeCallback` runs once the provider
+ * has issued the code and before the browser brings it to the app (so before the token request).
+ */
+export async function expectSignInAccepted(stack: Stack, { beforeCallback }: { beforeCallback?: () => Promise<void> } = {}): Promise<Agent> {
   const agent = stack.browser();
-  const res = await agent.get(await callbackFor(stack, agent));
+  const callback = await callbackFor(stack, agent);
+  await beforeCallback?.();
+  const res = await agent.get(callback);
   expect({ status: res.status, location: res.headers.location, code: /data-error-code="([A-Z_]+)"/.exec(res.text)?.[1] }).toEqual({
     status: 303,
     location: '/',
     code: undefined,
   });
   expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(200);
+  return agent;
 }

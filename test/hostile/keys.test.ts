@@ -1,6 +1,8 @@
 // Signing keys: a kid-less token when the JWKS has several keys (either outcome passes, the process must
-// stay up), and key rotation between two sign-ins (the RP must refetch the JWKS and accept the second).
+// stay up), and key rotation between two sign-ins or inside one, between the provider's login and its
+// signing of the ID token (either way the RP must refetch the JWKS and accept).
 import { describe, expect, it } from 'vitest';
+import { decodeProtectedHeader } from 'jose';
 import { resign } from '../fixtures/tokens.ts';
 import { callbackFor, expectSignInAccepted, useHostileStack, STACK_TRACE } from './hostile.ts';
 
@@ -13,6 +15,29 @@ describe('hostile provider: signing keys', () => {
     expect(fetched).toBeGreaterThan(0);
     await h().stack.provider.rotateKeys();
     await expectSignInAccepted(h().stack);
+    expect(h().jwksFetches).toBeGreaterThan(fetched);
+  });
+
+  it('accepts an ID token signed with a key rotated in after the code was issued (signing-key-rotation-just-before-signing)', async () => {
+    // The RP holds the JWKS from an earlier sign-in; the keys change between the provider's login and the token request.
+    await expectSignInAccepted(h().stack);
+    const keyAtLogin = h().stack.provider.app.signingKey().kid;
+    const signedWith: Array<string | undefined> = [];
+    h().idToken = (token) => {
+      signedWith.push(decodeProtectedHeader(token).kid);
+      return token;
+    };
+    let fetched = 0;
+    await expectSignInAccepted(h().stack, {
+      beforeCallback: async () => {
+        fetched = h().jwksFetches;
+        await h().stack.provider.rotateKeys();
+      },
+    });
+    const rotated = h().stack.provider.app.signingKey().kid;
+    expect(rotated).not.toBe(keyAtLogin);
+    // This sign-in's own ID token carried the new key, which the RP could only know by fetching the JWKS again.
+    expect(signedWith).toEqual([rotated]);
     expect(h().jwksFetches).toBeGreaterThan(fetched);
   });
 
