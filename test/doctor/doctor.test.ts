@@ -4,31 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
 import { runDoctor } from '../../src/doctor/run.ts';
 import { reservePort } from '../fixtures/app.ts';
-import { startProvider, type ProviderOverrides, type ProviderProfile, type TestProvider } from '../fixtures/provider.ts';
-import { check, fails, goodEnv, outputs } from './helpers.ts';
-
-const DISCOVERY = '/.well-known/openid-configuration';
-
-/** Edits the final discovery document: the provider misconfigurations a user meets. */
-function editDiscovery(edit: (doc: Record<string, unknown>) => void): ProviderMiddleware {
-  return async (ctx, next) => {
-    await next();
-    if (ctx.path.endsWith(DISCOVERY) && ctx.status === 200) {
-      const doc = { ...(ctx.body as Record<string, unknown>) };
-      edit(doc);
-      ctx.body = doc;
-    }
-  };
-}
-
-async function withProvider<T>(profile: ProviderProfile, overrides: ProviderOverrides, fn: (p: TestProvider) => Promise<T>): Promise<T> {
-  const provider = await startProvider(profile, overrides);
-  try {
-    return await fn(provider);
-  } finally {
-    await provider.close();
-  }
-}
+import { startProvider, type TestProvider } from '../fixtures/provider.ts';
+import { check, editDiscovery, fails, goodEnv, outputs, withProvider } from './helpers.ts';
 
 describe.each(['certified', 'dex', 'casdoor'] as const)('%s provider', (profile) => {
   let provider: TestProvider;
