@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { KeyValue } from '../sessions/types.ts';
 import type { PendingLogin } from '../oidc/flow.ts';
-import { parseCookies } from '../security/cookies.ts';
+import { cookieAttributes, parseCookies } from '../security/cookies.ts';
 
 export const PENDING_TTL_SEC = 600;
 export const MAX_PENDING_PER_BROWSER = 5;
@@ -17,7 +17,7 @@ const sha256 = (v: string): string => createHash('sha256').update(v).digest('bas
  */
 export function createPendingLogins(kv: KeyValue, secure: boolean) {
   const prefix = `${secure ? '__Host-' : ''}lzc-oidc.tx.`;
-  const cookieOptions = { httpOnly: true, secure, sameSite: 'lax' as const, path: '/' };
+  const cookieOptions = cookieAttributes(secure);
 
   return {
     isWellFormedState: (state: unknown): state is string => typeof state === 'string' && STATE_FORMAT.test(state),

@@ -16,7 +16,7 @@ export function securityHeaders(oidc: OidcClient, https: boolean): RequestHandle
     const provider = oidc.provider();
     origins = {
       endSession: provider.endSessionEndpoint ? new URL(provider.endSessionEndpoint).origin : "'self'",
-      issuer: new URL(provider.config.serverMetadata().issuer).origin,
+      issuer: new URL(provider.issuer).origin,
     };
     return origins;
   };

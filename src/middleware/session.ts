@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { SessionConfig } from '../config/types.ts';
 import type { SessionBackend } from '../sessions/types.ts';
 import type { SessionWrites, StoredSession } from '../sessions/storeOps.ts';
+import { cookieAttributes } from '../security/cookies.ts';
 
 type Cb = (err?: unknown, value?: never) => void;
 
@@ -41,7 +42,7 @@ export function sessionMiddleware(cfg: SessionConfig, backend: SessionBackend, w
     saveUninitialized: false,
     rolling: false,
     unset: 'destroy',
-    cookie: { httpOnly: true, secure: cfg.secureCookie, sameSite: 'lax', path: '/', maxAge: cfg.idleTimeoutSec * 1000 },
+    cookie: { ...cookieAttributes(cfg.secureCookie), maxAge: cfg.idleTimeoutSec * 1000 },
   });
 }
 

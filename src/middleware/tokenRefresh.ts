@@ -60,11 +60,11 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
   }
 
   const reload = (req: Request) =>
-    new Promise<boolean>((resolve, reject) =>
+    new Promise<void>((resolve, reject) =>
       req.session.reload((err) => {
-        if (!err) return resolve(true);
+        if (!err) return resolve();
         // The session was ended by the refresh: carry on as a signed-out request.
-        if (/failed to load session/.test(String((err as Error).message))) return req.session.regenerate((e) => (e ? reject(e) : resolve(false)));
+        if (/failed to load session/.test(String((err as Error).message))) return req.session.regenerate((e) => (e ? reject(e) : resolve()));
         reject(err);
       }),
     );

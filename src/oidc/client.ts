@@ -8,6 +8,10 @@ import type { Logger } from '../log/logger.ts';
 /** What the rest of the app needs from a discovered provider. */
 export interface ProviderHandle {
   config: oc.Configuration;
+  /** Kept here because config.serverMetadata() deep-clones the whole document on every call. */
+  issuer: string;
+  jwksUri: string;
+  userinfoEndpoint: string | undefined;
   /** Scopes to request: the configured ones the provider advertises, `openid` always. */
   scopes: string[];
   /** Signature algorithms we accept for ID tokens: asymmetric only, never `none`, never HS*. */
@@ -38,9 +42,13 @@ const PROBE_TTL_MS = 3_000;
 const PROBE_FAILURE_TTL_MS = 1_000;
 const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
+/** Every provider URL the configuration names (issuer and explicit endpoints). */
+function providerUrls(cfg: OidcConfig): URL[] {
+  return [cfg.issuer, ...Object.values(cfg.endpoints)].filter((u): u is string => Boolean(u)).map((u) => new URL(u));
+}
+
 function usesPlainHttp(cfg: OidcConfig): boolean {
-  const urls = [cfg.issuer, ...Object.values(cfg.endpoints)].filter((u): u is string => Boolean(u));
-  return urls.some((u) => new URL(u).protocol === 'http:');
+  return providerUrls(cfg).some((u) => u.protocol === 'http:');
 }
 
 function clientAuthFor(cfg: OidcConfig, supported: string[] | undefined): oc.ClientAuth {
@@ -56,14 +64,15 @@ function clientAuthFor(cfg: OidcConfig, supported: string[] | undefined): oc.Cli
 
 async function discover(cfg: OidcConfig): Promise<oc.ServerMetadata> {
   const options = { execute: usesPlainHttp(cfg) ? [oc.allowInsecureRequests] : [], timeout: cfg.httpTimeoutSec };
+  const from = async (issuer: string) => (await oc.discovery(new URL(issuer), cfg.clientId, undefined, oc.None(), options)).serverMetadata();
   try {
-    return (await oc.discovery(new URL(cfg.issuer), cfg.clientId, undefined, oc.None(), options)).serverMetadata();
+    return await from(cfg.issuer);
   } catch (err) {
     // We strip a trailing slash from the configured issuer (the common mistake); a provider whose
     // issuer really ends in "/" then differs only by that slash, so accept its exact spelling.
     const actual = (err as { cause?: { body?: { issuer?: unknown } } }).cause?.body?.issuer;
     if (typeof actual === 'string' && actual.replace(/\/+$/, '') === cfg.issuer && actual !== cfg.issuer) {
-      return (await oc.discovery(new URL(actual), cfg.clientId, undefined, oc.None(), options)).serverMetadata();
+      return from(actual);
     }
     throw err;
   }
@@ -99,6 +108,9 @@ export function buildHandle(cfg: OidcConfig, discovered: oc.ServerMetadata | und
   const algs = (metadata.id_token_signing_alg_values_supported ?? ['RS256']).filter((a) => ASYMMETRIC_ALGS.includes(a));
   return {
     config,
+    issuer: metadata.issuer,
+    jwksUri: metadata.jwks_uri,
+    userinfoEndpoint: metadata.userinfo_endpoint,
     scopes,
     idTokenAlgs: algs.length ? algs : ['RS256'],
     // No cooldown: a signing-key rotation must be picked up by the very next sign-in; jose de-duplicates concurrent fetches.
@@ -116,11 +128,8 @@ export function createOidcClient(cfg: OidcConfig, logger: Logger): OidcClient {
   let stopped = false;
   let started: Promise<void> | undefined;
 
-  if (cfg.allowInsecureHttp) {
-    const hosts = [cfg.issuer, ...Object.values(cfg.endpoints)].filter((u): u is string => Boolean(u)).map((u) => new URL(u));
-    if (hosts.some((u) => u.protocol === 'http:' && !isLoopbackHost(u.hostname))) {
-      logger.warn('OIDC_ALLOW_INSECURE_HTTP is on: provider traffic is not protected by TLS');
-    }
+  if (cfg.allowInsecureHttp && providerUrls(cfg).some((u) => u.protocol === 'http:' && !isLoopbackHost(u.hostname))) {
+    logger.warn('OIDC_ALLOW_INSECURE_HTTP is on: provider traffic is not protected by TLS');
   }
 
   const attempt = async (): Promise<void> => {
@@ -145,10 +154,10 @@ export function createOidcClient(cfg: OidcConfig, logger: Logger): OidcClient {
       return handle;
     },
     async assertReachable() {
-      const metadata = this.provider().config.serverMetadata();
+      const { jwksUri } = this.provider();
       const now = Date.now();
       if (!probe || probe.until < now) {
-        const result = probeOnce(metadata.jwks_uri ?? metadata.issuer);
+        const result = probeOnce(jwksUri);
         probe = { until: now + PROBE_TTL_MS, result };
         // A failure is re-checked sooner than a success, so recovery shows quickly.
         void result.then((ok) => {

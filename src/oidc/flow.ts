@@ -56,7 +56,7 @@ export async function finishLogin(
     if (!response.id_token) throw new AppError('OIDC_TOKEN_REJECTED', { message: 'no id_token in token response' });
     const claims = await verifyIdToken(provider, response.id_token, cfg.clientId, cfg.clockToleranceSec);
     let userinfo: Record<string, unknown> | undefined;
-    if (provider.config.serverMetadata().userinfo_endpoint) {
+    if (provider.userinfoEndpoint) {
       userinfo = await oc.fetchUserInfo(provider.config, response.access_token, String(claims.sub));
     }
     const expiresIn = response.expiresIn();

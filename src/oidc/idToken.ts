@@ -16,7 +16,7 @@ export async function verifyIdToken(
   clockToleranceSec: number,
 ): Promise<JWTPayload> {
   const { payload } = await jwtVerify(idToken, provider.jwks, {
-    issuer: provider.config.serverMetadata().issuer,
+    issuer: provider.issuer,
     audience: clientId,
     algorithms: provider.idTokenAlgs,
     clockTolerance: clockToleranceSec,

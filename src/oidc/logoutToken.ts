@@ -37,7 +37,7 @@ export async function verifyLogoutToken(
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, provider.logoutJwks, {
-      issuer: provider.config.serverMetadata().issuer,
+      issuer: provider.issuer,
       audience: clientId,
       algorithms: provider.idTokenAlgs,
       clockTolerance: clockToleranceSec,

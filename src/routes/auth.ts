@@ -9,7 +9,7 @@ import type { StoredTokens } from '../oidc/user.ts';
 import { endSessions, type SessionWrites } from '../sessions/storeOps.ts';
 import { createPendingLogins } from '../auth/pendingLogins.ts';
 import { safeReturnTo } from '../security/returnTo.ts';
-import { parseCookies } from '../security/cookies.ts';
+import { cookieAttributes, parseCookies } from '../security/cookies.ts';
 import { AppError } from '../errors/AppError.ts';
 import { wantsJson } from '../middleware/clientKind.ts';
 import { loginRateLimit } from '../middleware/loginRateLimit.ts';
@@ -43,7 +43,7 @@ function rawQuery(req: Request): string {
 export function authRoutes({ config, oidc, sessions, writes, logger }: AuthRouteDeps): Router {
   const router = Router();
   const pending = createPendingLogins(sessions.kv, config.session.secureCookie);
-  const cookieOptions = { httpOnly: true, secure: config.session.secureCookie, sameSite: 'lax' as const, path: '/' };
+  const cookieOptions = cookieAttributes(config.session.secureCookie);
 
   router.get('/login', loginRateLimit(config.loginRateLimit), async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
@@ -80,7 +80,6 @@ export function authRoutes({ config, oidc, sessions, writes, logger }: AuthRoute
     await regenerate(req); // a fresh id on sign-in: no session fixation
     const now = Date.now();
     Object.assign(req.session, { user, tokens, csrf: randomBytes(24).toString('base64url'), createdAt: now, lastSeen: now });
-    req.session.cookie.maxAge = Math.min(config.session.idleTimeoutSec, config.session.absoluteTimeoutSec) * 1000;
     await saveSession(req);
     await sessions.indexSession(req.sessionID, { sub: user.sub, sid: user.sid }, config.session.absoluteTimeoutSec);
     await pending.markDone(state, taken.pending.returnTo);
@@ -126,8 +125,8 @@ export function authRoutes({ config, oidc, sessions, writes, logger }: AuthRoute
     }
     res.clearCookie(config.session.cookieName, cookieOptions);
     const state = randomBytes(16).toString('base64url');
-    // The newest ID token is the hint: Casdoor answers JSON instead of redirecting for a stale one.
-    // Only a real sign-out goes on to the provider: without a hint, Casdoor answers raw JSON instead of redirecting.
+    // Only a real sign-out goes on to the provider, with the newest ID token as the hint: for a missing or
+    // stale hint Casdoor answers raw JSON instead of redirecting back.
     const endSession =
       provider && user && tokens?.idToken
         ? buildLogoutUrl(provider, { idTokenHint: tokens.idToken, postLogoutRedirectUri: config.oidc.postLogoutRedirectUri, state })

@@ -1,3 +1,8 @@
+/** The attributes of every cookie the app sets: HttpOnly, SameSite=Lax, whole site, Secure behind https. */
+export function cookieAttributes(secure: boolean) {
+  return { httpOnly: true, secure, sameSite: 'lax' as const, path: '/' };
+}
+
 /** Parses a Cookie header into name → value, first occurrence wins (as browsers send the most specific first). */
 export function parseCookies(header: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
