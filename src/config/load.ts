@@ -25,16 +25,28 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost');
 }
 
+const envString = (env: Env, name: string): string | undefined => {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+};
+
+/** The issuer variable as written (the older `_URL` spelling too), before any normalisation. */
+export function rawIssuerOf(env: Env): string | undefined {
+  return envString(env, 'LAZYCAT_AUTH_OIDC_ISSUER_URI') ?? envString(env, 'LAZYCAT_AUTH_OIDC_ISSUER_URL');
+}
+
+/** What Lazycat registers for an app with `oidc_redirect_path: /callback`. */
+export function lazycatRedirectUri(appDomain: string): string {
+  return `https://${appDomain}/callback`;
+}
+
 /**
  * Reads the environment once into a typed AppConfig. Collects every problem before throwing,
  * and never echoes a secret's value in a message.
  */
 export function loadConfig(env: Env): AppConfig {
   const problems: string[] = [];
-  const str = (name: string): string | undefined => {
-    const v = env[name]?.trim();
-    return v ? v : undefined;
-  };
+  const str = (name: string): string | undefined => envString(env, name);
   const url = (name: string, value = str(name)): string | undefined => {
     if (value === undefined) return undefined;
     try {
@@ -89,7 +101,7 @@ export function loadConfig(env: Env): AppConfig {
 
   const appDomain = str('LAZYCAT_APP_DOMAIN');
   const boxDomain = str('LAZYCAT_BOX_DOMAIN');
-  const issuerRaw = str('LAZYCAT_AUTH_OIDC_ISSUER_URI') ?? str('LAZYCAT_AUTH_OIDC_ISSUER_URL');
+  const issuerRaw = rawIssuerOf(env);
   const providerConfigured = Boolean(
     issuerRaw || str('LAZYCAT_AUTH_OIDC_CLIENT_ID') || str('LAZYCAT_AUTH_OIDC_AUTH_URI') || str('LAZYCAT_AUTH_OIDC_TOKEN_URI'),
   );
@@ -98,7 +110,7 @@ export function loadConfig(env: Env): AppConfig {
 
   const redirectUri =
     url('OIDC_REDIRECT_URI') ??
-    (appDomain ? `https://${appDomain}/callback` : production ? undefined : `http://localhost:${port}/callback`);
+    (appDomain ? lazycatRedirectUri(appDomain) : production ? undefined : `http://localhost:${port}/callback`);
   if (!redirectUri && !str('OIDC_REDIRECT_URI')) {
     problems.push('OIDC_REDIRECT_URI or LAZYCAT_APP_DOMAIN is required (the redirect URI is https://$LAZYCAT_APP_DOMAIN/callback)');
   }

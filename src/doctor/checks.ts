@@ -2,7 +2,8 @@
 // return a verdict with a message key and, when something is wrong, the key of the exact fix.
 // The checks that talk to the provider live in probes.ts; the texts in messages.ts.
 import type * as oc from 'openid-client';
-import { isLoopbackHost, type Env } from '../config/load.ts';
+import { isLoopbackHost, lazycatRedirectUri, type Env } from '../config/load.ts';
+import { issuerMatchesBySlash } from '../oidc/client.ts';
 import type { OidcConfig } from '../config/types.ts';
 import type { DoctorKey } from './messages.ts';
 
@@ -50,8 +51,7 @@ const sameIssuer = (a: string, b: string): boolean => {
 
 export function checkIssuer(oidc: OidcConfig, rawIssuer: string | undefined, discovered: string, kind: ProviderKind): Finding {
   const configured = oidc.issuer;
-  // The app also accepts a provider whose own issuer ends in "/" (src/oidc/client.ts discover()).
-  if (sameIssuer(configured, discovered) || discovered.replace(/\/+$/, '') === configured) {
+  if (sameIssuer(configured, discovered) || issuerMatchesBySlash(configured, discovered)) {
     if (rawIssuer?.endsWith('/') && new URL(configured).pathname !== '/') {
       return finding('issuer', 'warn', 'issuer.trailingSlash', { raw: rawIssuer, issuer: configured }, fixOf('issuer.trailingSlash.fix', { issuer: configured }));
     }
@@ -113,7 +113,7 @@ export function checkPkce(meta: oc.ServerMetadata, kind: ProviderKind): Finding 
 export function checkRedirect(oidc: OidcConfig, env: Env): Finding {
   const uri = new URL(oidc.redirectUri);
   const appDomain = env.LAZYCAT_APP_DOMAIN?.trim();
-  const expected = appDomain ? `https://${appDomain}/callback` : undefined;
+  const expected = appDomain ? lazycatRedirectUri(appDomain) : undefined;
   // On Lazycat the platform registers https://$LAZYCAT_APP_DOMAIN + oidc_redirect_path; Dex compares byte for byte.
   if (expected && uri.href !== expected) {
     return finding('redirect', 'fail', 'redirect.domain', { uri: uri.href, expected }, fixOf('redirect.domain.fix', { expected }));

@@ -40,15 +40,19 @@ export async function probe(url: string, timeoutSec: number, init: RequestInit =
     const res = await fetch(url, { redirect: 'manual', ...init, signal: AbortSignal.timeout(timeoutSec * 1000) });
     const text = (await res.text()).slice(0, MAX_BODY_CHARS);
     const ended = Date.now();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const json = parseJson(text);
     return { ok: true, answer: { status: res.status, headers: res.headers, text, json, localMidMs: (started + ended) / 2, ms: ended - started } };
   } catch (err) {
     return { ok: false, ...classifyNetError(err) };
+  }
+}
+
+/** The JSON value of a body, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 // The doctor's texts. English is the source of keys; zh-CN (messages.zh-CN.ts) must have every key, which
 // its type enforces. {name} placeholders are filled from a finding's vars.
-import { negotiateLocale, type Locale } from '../i18n/index.ts';
+import { fill, negotiateLocale, type Locale } from '../i18n/index.ts';
 import { zhCN } from './messages.zh-CN.ts';
 
 export const en = {
@@ -141,6 +141,5 @@ export function cliLocale(env: Record<string, string | undefined>): Locale {
 }
 
 export function text(locale: Locale, key: DoctorKey, vars?: Record<string, string>): string {
-  const template = CATALOGS[locale][key];
-  return vars ? template.replace(/\{(\w+)\}/g, (m, name: string) => vars[name] ?? m) : template;
+  return fill(CATALOGS[locale][key], vars);
 }

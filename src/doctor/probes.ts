@@ -2,9 +2,9 @@
 // Each request is bounded by OIDC_HTTP_TIMEOUT, like the app's own.
 import * as oc from 'openid-client';
 import type { OidcConfig } from '../config/types.ts';
-import type { ProviderHandle } from '../oidc/client.ts';
+import { KTY_ALGS, type ProviderHandle } from '../oidc/client.ts';
 import { finding, type CheckId, type Finding, type ProviderKind } from './checks.ts';
-import { classifyNetError, isObject, probe, type Answer, type NetFailure } from './http.ts';
+import { classifyNetError, isObject, parseJson, probe, type Answer, type NetFailure } from './http.ts';
 
 /** A network failure as a finding: the message says what happened, the fix what to do about it. */
 function unreachable(id: CheckId, url: string, failure: NetFailure, detail: string, timeoutSec: number, variable: string): Finding {
@@ -43,18 +43,13 @@ export async function probeDiscovery(oidc: OidcConfig): Promise<Discovered> {
   };
 }
 
-const KTY_ALGS: Record<string, string[]> = {
-  RSA: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
-  EC: ['ES256', 'ES384', 'ES512'],
-  OKP: ['EdDSA', 'Ed25519'],
-};
 const EC_CURVE_ALG: Record<string, string> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
 
 /** Algorithms a JWK can verify: its `alg` when set, else what its key type (and curve) allows. */
 function algsOf(jwk: Record<string, unknown>): string[] {
   if (typeof jwk.alg === 'string') return [jwk.alg];
   if (jwk.kty === 'EC' && typeof jwk.crv === 'string') return EC_CURVE_ALG[jwk.crv] ? [EC_CURVE_ALG[jwk.crv]!] : [];
-  return KTY_ALGS[String(jwk.kty)] ?? [];
+  return [...(KTY_ALGS[String(jwk.kty)] ?? [])];
 }
 
 export async function probeJwks(oidc: OidcConfig, jwksUri: string, algs: string[]): Promise<{ finding: Finding; answer?: Answer }> {
@@ -91,14 +86,7 @@ export async function probeCredentials(oidc: OidcConfig, handle: ProviderHandle,
   handle.config[oc.customFetch] = async (url, options) => {
     try {
       const res = await fetch(url, options as RequestInit);
-      const text = await res.clone().text();
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
-      captured = { status: res.status, body };
+      captured = { status: res.status, body: parseJson(await res.clone().text()) };
       return res;
     } catch (err) {
       netError = err;

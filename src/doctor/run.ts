@@ -1,6 +1,6 @@
 // Runs every doctor check in order and renders the verdicts (text or JSON) in one language.
 import type * as oc from 'openid-client';
-import { ConfigError, loadConfig, type Env } from '../config/load.ts';
+import { ConfigError, loadConfig, rawIssuerOf, type Env } from '../config/load.ts';
 import type { Locale } from '../i18n/index.ts';
 import { buildHandle, type ProviderHandle } from '../oidc/client.ts';
 import {
@@ -37,7 +37,7 @@ export async function runDoctor(env: Env): Promise<Finding[]> {
     doc = discovered.doc;
     dated = discovered.answer;
     // The raw variable, before loadConfig strips a trailing slash, so the doctor can tell the user about it.
-    const rawIssuer = (env.LAZYCAT_AUTH_OIDC_ISSUER_URI ?? env.LAZYCAT_AUTH_OIDC_ISSUER_URL)?.trim();
+    const rawIssuer = rawIssuerOf(env);
     out.push(checkIssuer(oidc, rawIssuer, doc.issuer, providerKind(doc)));
   } else {
     out.push(finding('discovery', 'ok', 'discovery.manual'));

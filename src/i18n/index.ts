@@ -26,12 +26,14 @@ export function negotiateLocale(acceptLanguage: string | undefined): Locale {
   return 'en';
 }
 
+/** Fills `{name}` placeholders; unknown ones stay as written. */
+export function fill(template: string, vars?: Record<string, string>): string {
+  return vars ? template.replace(/\{(\w+)\}/g, (m, name: string) => vars[name] ?? m) : template;
+}
+
 export function translator(locale: Locale): Translate {
   const catalog = CATALOGS[locale];
-  return (key, vars) => {
-    const template = catalog[key] ?? en[key] ?? key;
-    return vars ? template.replace(/\{(\w+)\}/g, (m, name: string) => vars[name] ?? m) : template;
-  };
+  return (key, vars) => fill(catalog[key] ?? en[key] ?? key, vars);
 }
 
 export { en, type MessageKey };

@@ -40,7 +40,21 @@ export interface OidcClient {
 
 const PROBE_TTL_MS = 3_000;
 const PROBE_FAILURE_TTL_MS = 1_000;
-const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+/** Asymmetric JWS algorithms by key type: the only ones accepted for ID and logout tokens. */
+export const KTY_ALGS: Readonly<Record<string, readonly string[]>> = {
+  RSA: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
+  EC: ['ES256', 'ES384', 'ES512'],
+  OKP: ['EdDSA', 'Ed25519'],
+};
+const ASYMMETRIC_ALGS = Object.values(KTY_ALGS).flat();
+
+/**
+ * The configured issuer has any trailing slash stripped (the common mistake); a provider whose issuer
+ * really ends in "/" then differs only by that slash, and its exact spelling is accepted.
+ */
+export function issuerMatchesBySlash(configured: string, actual: string): boolean {
+  return actual.replace(/\/+$/, '') === configured && actual !== configured;
+}
 
 /** Every provider URL the configuration names (issuer and explicit endpoints). */
 function providerUrls(cfg: OidcConfig): URL[] {
@@ -68,10 +82,8 @@ async function discover(cfg: OidcConfig): Promise<oc.ServerMetadata> {
   try {
     return await from(cfg.issuer);
   } catch (err) {
-    // We strip a trailing slash from the configured issuer (the common mistake); a provider whose
-    // issuer really ends in "/" then differs only by that slash, so accept its exact spelling.
     const actual = (err as { cause?: { body?: { issuer?: unknown } } }).cause?.body?.issuer;
-    if (typeof actual === 'string' && actual.replace(/\/+$/, '') === cfg.issuer && actual !== cfg.issuer) {
+    if (typeof actual === 'string' && issuerMatchesBySlash(cfg.issuer, actual)) {
       return from(actual);
     }
     throw err;
