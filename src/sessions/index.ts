@@ -5,8 +5,6 @@ import { createMemoryBackend } from './memory.ts';
 import { createRedisBackend } from './redis.ts';
 import { createSqliteBackend } from './sqlite.ts';
 
-export type { KeyValue, SessionBackend, SessionOwner } from './types.ts';
-
 /**
  * The one place that picks a session store from SESSION_STORE. Throws a plain Error (a boot
  * error the server prints) when the store cannot be used: an unwritable DATA_DIR, a corrupt

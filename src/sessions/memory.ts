@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { SessionConfig } from '../config/types.ts';
 import type { SessionBackend } from './types.ts';
-import { openSqliteBackend, type SqliteBackendOptions } from './sqlite.ts';
+import { openSqliteBackend } from './sqlite.ts';
 
 /**
  * Sessions in process memory, lost on restart: for tests and throwaway dev runs only.
  * It is the SQLite backend on an in-memory database, so it behaves exactly like the default store
  * (same expiry, atomic take, owner index) instead of being a second implementation to keep in step.
  */
-export function createMemoryBackend(config: SessionConfig, logger: Logger, options: SqliteBackendOptions = {}): SessionBackend {
-  return openSqliteBackend(':memory:', 'memory', config, logger, options);
+export function createMemoryBackend(config: SessionConfig, logger: Logger): SessionBackend {
+  return openSqliteBackend(':memory:', 'memory', config, logger, {});
 }

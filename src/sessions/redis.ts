@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { createClient } from 'redis';
 import type { SessionConfig } from '../config/types.ts';
 import type { KeyValue, SessionBackend } from './types.ts';
-import { findOwned, guarded, sessionTtlSec } from './shared.ts';
+import { errorMessage, findOwned, guarded, sessionTtlSec } from './shared.ts';
 
 export interface RedisBackendOptions {
   /** How long boot waits for the first connection before starting anyway (requests get 503 until Redis answers). */
@@ -80,7 +80,7 @@ export async function createRedisBackend(
     });
   } catch (err) {
     // The URL may hold a password: say what is wrong, never echo it.
-    throw new Error(`REDIS_URL is not usable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(`REDIS_URL is not usable: ${errorMessage(err)}`, { cause: err });
   }
   // Without a listener an 'error' event would crash the process. Every failed reconnect emits one,
   // so an outage is logged once as a warning and its repeats only at debug level.
@@ -114,19 +114,22 @@ export async function createRedisBackend(
   guardStore(store, run);
 
   const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
-  const expiration = (ttlSec: number) => ({ type: 'EX', value: Math.max(1, Math.ceil(ttlSec)) }) as const;
+  // Redis TTLs are whole seconds, at least one.
+  const wholeSeconds = (ttlSec: number): number => Math.max(1, Math.ceil(ttlSec));
+  const expiration = (ttlSec: number) => ({ type: 'EX', value: wholeSeconds(ttlSec) }) as const;
+  const kvKey = (key: string): string => `${p}kv:${key}`;
   const kv: KeyValue = {
-    get: <T>(key: string) => run(async () => parse<T>(await client.get(`${p}kv:${key}`))),
+    get: <T>(key: string) => run(async () => parse<T>(await client.get(kvKey(key)))),
     set: (key, value, ttlSec) =>
       run(async () => {
-        await client.set(`${p}kv:${key}`, JSON.stringify(value), { expiration: expiration(ttlSec) });
+        await client.set(kvKey(key), JSON.stringify(value), { expiration: expiration(ttlSec) });
       }),
     add: (key, value, ttlSec) =>
-      run(async () => (await client.set(`${p}kv:${key}`, JSON.stringify(value), { condition: 'NX', expiration: expiration(ttlSec) })) === 'OK'),
-    take: <T>(key: string) => run(async () => parse<T>(await client.getDel(`${p}kv:${key}`))),
+      run(async () => (await client.set(kvKey(key), JSON.stringify(value), { condition: 'NX', expiration: expiration(ttlSec) })) === 'OK'),
+    take: <T>(key: string) => run(async () => parse<T>(await client.getDel(kvKey(key)))),
     delete: (key) =>
       run(async () => {
-        await client.del(`${p}kv:${key}`);
+        await client.del(kvKey(key));
       }),
   };
 
@@ -139,7 +142,7 @@ export async function createRedisBackend(
     indexSession: (sessionId, owner, ttlSec) =>
       run(async () => {
         const now = Date.now();
-        const seconds = Math.max(1, Math.ceil(ttlSec));
+        const seconds = wholeSeconds(ttlSec);
         const multi = client.multi();
         for (const [field, value] of [['sub', owner.sub], ['sid', owner.sid]] as const) {
           if (value === undefined) continue;

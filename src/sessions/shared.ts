@@ -1,6 +1,11 @@
 import type { SessionData } from 'express-session';
 import { AppError, isAppError } from '../errors/AppError.ts';
 
+/** An error's message for a boot error line. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Every store failure looks the same to the app: a 503 page, with the real cause kept for the log. */
 export function storeUnavailable(cause: unknown): AppError {
   return isAppError(cause) ? cause : new AppError('SESSION_STORE_UNAVAILABLE', { cause });
@@ -26,7 +31,7 @@ export function sessionTtlSec(sess: Partial<SessionData> | undefined, fallbackSe
   return Math.ceil((new Date(expires).getTime() - Date.now()) / 1000);
 }
 
-export type OwnerField = 'sub' | 'sid';
+type OwnerField = 'sub' | 'sid';
 
 /**
  * Answers findSessions() the same way in every store: each given field must match, and an empty

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { SessionConfig, SessionStoreKind } from '../config/types.ts';
 import type { KeyValue, SessionBackend } from './types.ts';
 import { SqliteSessionStore } from './sqliteStore.ts';
-import { findOwned, guarded } from './shared.ts';
+import { errorMessage, findOwned, guarded } from './shared.ts';
 
 /** The database file inside DATA_DIR. */
 export const SESSION_DB_FILE = 'sessions.sqlite';
@@ -31,10 +31,6 @@ CREATE INDEX IF NOT EXISTS session_owners_sid ON session_owners (sid);
 CREATE INDEX IF NOT EXISTS session_owners_expires_at ON session_owners (expires_at);
 `;
 
-function reason(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * DATA_DIR must exist and be writable before SQLite runs, so the boot error can say which
  * directory is wrong instead of SQLite's bare "unable to open database file".
@@ -44,7 +40,7 @@ function prepareDataDir(dir: string): void {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (err) {
-    throw new Error(`DATA_DIR ${dir} is not a writable directory: ${reason(err)}`, { cause: err });
+    throw new Error(`DATA_DIR ${dir} is not a writable directory: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -64,7 +60,7 @@ function openDatabase(location: string): DatabaseSync {
     return db;
   } catch (err) {
     if (db?.isOpen) db.close();
-    throw new Error(`Session database ${location} cannot be used: ${reason(err)}`, { cause: err });
+    throw new Error(`Session database ${location} cannot be used: ${errorMessage(err)}`, { cause: err });
   }
 }
 

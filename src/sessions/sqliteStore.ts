@@ -60,7 +60,7 @@ export class SqliteSessionStore extends Store {
     });
   }
 
-  /** express-session calls this on every request when rolling: only the expiry column is written. */
+  /** Part of the Store contract (the app's own wrapper slides the idle window instead): only the expiry column is written. */
   override touch(sid: string, sess: SessionData, cb?: Callback<void>): void {
     reply(cb, () => {
       this.#stmt.touch.run(this.#expiresAt(sess), sid);

@@ -10,7 +10,7 @@ export const getStored = (store: Store, id: string) =>
   );
 export const setStored = (store: Store, id: string, data: StoredSession) =>
   new Promise<void>((resolve, reject) => store.set(id, data as never, (e) => (e ? reject(e) : resolve())));
-export const destroyStored = (store: Store, id: string) =>
+const destroyStored = (store: Store, id: string) =>
   new Promise<void>((resolve, reject) => store.destroy(id, (e) => (e ? reject(e) : resolve())));
 
 export interface SessionWrites {
