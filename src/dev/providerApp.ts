@@ -198,7 +198,7 @@ export interface ProviderApp {
   close(): Promise<void>;
 }
 
-export const DEFAULT_SCOPE_CLAIMS: Record<string, string[]> = {
+const DEFAULT_SCOPE_CLAIMS: Record<string, string[]> = {
   profile: ['name', 'preferred_username', 'picture'],
   email: ['email', 'email_verified'],
   groups: ['groups'],
@@ -305,6 +305,13 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
 
   // Records what the RP called and applies mutateTokenResponse. It is the outermost middleware, so it sees
   // the final response, after any shim.
+  const eventsByRoute: Record<Exclude<RouteName, 'jwks'>, RecordedRequest[]> = {
+    authorization: events.authorization,
+    token: events.token,
+    userinfo: events.userinfo,
+    revocation: events.revocation,
+    end_session: events.endSession,
+  };
   const instrument: ProviderMiddleware = async (ctx, next) => {
     const bearer = /^bearer (.+)$/i.exec(ctx.headers.authorization ?? '')?.[1];
     // Copied before the shims run: they may rewrite the query (offlineConsent adds prompt=consent), and the
@@ -327,8 +334,7 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
       clientAuth: clientAuthUsed(ctx, raw),
       ...(bearer ? { bearer } : {}),
     };
-    const list = { authorization: events.authorization, token: events.token, userinfo: events.userinfo, revocation: events.revocation, end_session: events.endSession }[route];
-    list.push(entry);
+    eventsByRoute[route].push(entry);
   };
 
   // oidc-provider drops offline_access unless prompt=consent is present (OIDC Core §11). Dex and Casdoor

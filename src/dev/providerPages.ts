@@ -1,7 +1,7 @@
 // Server-rendered pages of the embedded OpenID provider: sign-in, sign-out confirmation, signed-out, error.
 // They carry no script at all, so they work in any browser and under any CSP; labels are zh-CN + English.
 
-export function escapeHtml(value: unknown): string {
+function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -3,7 +3,7 @@
 import { fill, negotiateLocale, type Locale } from '../i18n/index.ts';
 import { zhCN } from './messages.zh-CN.ts';
 
-export const en = {
+const en = {
   'title.config': 'Configuration',
   'title.discovery': 'Discovery',
   'title.issuer': 'Issuer',

@@ -67,7 +67,7 @@ export async function probeJwks(oidc: OidcConfig, jwksUri: string, algs: string[
   return { finding: finding('jwks', 'ok', 'jwks.ok', { ...vars, kids: usable.map((k) => String(k.kid ?? '?')).join(', ') }), answer: out.answer };
 }
 
-export const PROBE_CODE = 'lzc-oidc-doctor-probe';
+const PROBE_CODE = 'lzc-oidc-doctor-probe';
 
 interface Captured {
   status: number;
