@@ -14,12 +14,15 @@ import pino from 'pino';
 import { loadConfig, type Env } from '../src/config/load.ts';
 import { createSessionBackend } from '../src/sessions/index.ts';
 import { getStored, setStored } from '../src/sessions/storeOps.ts';
-import { reservePort } from '../test/fixtures/app.ts';
+import { freePort } from '../test/fixtures/app.ts';
+import { envFor, sessionIdOf } from '../test/fixtures/stack.ts';
+import { parseCookies } from '../src/security/cookies.ts';
+import { SESSION_DB_FILE } from '../src/sessions/sqlite.ts';
 import { startProvider, type TestProvider } from '../test/fixtures/provider.ts';
 import { loginAtProvider, ProviderBrowser } from '../test/fixtures/providerLogin.ts';
 import { startRedis } from '../test/fixtures/redis.ts';
 import { until } from '../test/fixtures/until.ts';
-import { redisUsedMemory } from '../test/scaleout/persistentRedis.ts';
+import { createClient } from 'redis';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
@@ -61,11 +64,7 @@ function exited(child: ChildProcess, ms: number): Promise<boolean> {
 
 /** Starts `node <args>` on a free loopback port and waits until `readyPath` answers 200. */
 export async function spawnServer(args: string[], env: Env, readyPath: string, port?: number): Promise<ServerProcess> {
-  if (port === undefined) {
-    const reserved = await reservePort();
-    port = reserved.port;
-    await new Promise((resolve) => reserved.server.close(resolve));
-  }
+  port ??= await freePort();
   const child = spawn(process.execPath, ['--import', USAGE_HOOK, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
@@ -107,9 +106,7 @@ export function appEnv(provider: TestProvider, port: number, store: Env): Env {
   return {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
-    LAZYCAT_AUTH_OIDC_ISSUER_URI: provider.issuer,
-    LAZYCAT_AUTH_OIDC_CLIENT_ID: provider.clientId,
-    LAZYCAT_AUTH_OIDC_CLIENT_SECRET: provider.clientSecret,
+    ...envFor(provider),
     OIDC_REDIRECT_URI: `http://127.0.0.1:${port}/callback`,
     SESSION_SECRET,
     // Load tests start hundreds of sign-ins from 127.0.0.1 on purpose.
@@ -120,11 +117,7 @@ export function appEnv(provider: TestProvider, port: number, store: Env): Env {
 
 /** This app as users run it (src/server.ts), with the given store settings. */
 export async function startAppProcess(provider: TestProvider, store: Env, port?: number): Promise<ServerProcess> {
-  if (port === undefined) {
-    const reserved = await reservePort();
-    port = reserved.port;
-    await new Promise((resolve) => reserved.server.close(resolve));
-  }
+  port ??= await freePort();
   return spawnServer(['src/server.ts'], appEnv(provider, port, store), '/readyz', port);
 }
 
@@ -162,7 +155,7 @@ export async function signIn(appUrl: string, provider: TestProvider, username?: 
   if (done.status < 300 || done.status > 399) throw new Error(`callback answered ${done.status}`);
   const bytes = headerBytes(done);
   return {
-    cookie: [...jar.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+    cookie: jar.cookieHeader(),
     callbackHeaderBytes: bytes.total,
     callbackSetCookieBytes: bytes.setCookie,
   };
@@ -210,24 +203,30 @@ export function table(head: string[], rows: (string | number)[][]): string {
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** The session id inside an express-session cookie (`s:<id>.<signature>`). */
-function sessionIdOf(cookie: string): string {
-  const value = decodeURIComponent(/lzc-oidc\.sid=([^;]+)/.exec(cookie)?.[1] ?? '');
-  return value.slice(2, value.lastIndexOf('.'));
+/** Bytes of memory a Redis server reports in use (INFO memory used_memory). */
+async function redisUsedMemory(url: string): Promise<number> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    return Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1] ?? NaN);
+  } finally {
+    client.destroy();
+  }
 }
 
 /**
  * Fills the store with copies of a real signed-in session (same user, tokens and size) through the app's
  * own backend code, as many sign-ins would: express-session's store.set plus the owner index.
  */
-async function storeSessions(env: Env, template: string, count: number): Promise<number> {
+async function storeSessions(env: Env, cookieHeader: string, count: number): Promise<number> {
   const config = loadConfig({ ...env, PORT: '0' });
+  const template = sessionIdOf(parseCookies(cookieHeader).get(config.session.cookieName) ?? '');
   const backend = await createSessionBackend(config.session, pino({ level: 'silent' }));
   const started = Date.now();
   try {
     const session = await getStored(backend.store, template);
     if (!session?.user) throw new Error('the template session is not in the store');
-    // The Redis backend caps its command queue at 1000, and one indexSession is a ~10-command MULTI.
+    // Bounded concurrency: the Redis backend caps its command queue (MAX_QUEUED_COMMANDS), and one indexSession is a multi-command MULTI.
     const batch = 50;
     for (let i = 0; i < count; i += batch) {
       await Promise.all(
@@ -340,21 +339,21 @@ async function main(): Promise<void> {
         if (page.status !== 200) throw new Error(`/profile answered ${page.status}`);
         const idle = await app.usage();
         let label = 'empty';
+        let filled: { seconds: number } | undefined;
         if (store.fill) {
           log(`storing ${STORED_SESSIONS} sessions in ${store.name}`);
-          const seconds = await storeSessions(appEnv(provider, app.port, store.env), sessionIdOf(signedIn.cookie), STORED_SESSIONS);
+          filled = { seconds: await storeSessions(appEnv(provider, app.port, store.env), signedIn.cookie, STORED_SESSIONS) };
           label = `${STORED_SESSIONS.toLocaleString('en')} sessions`;
-          const result = await load(`${app.url}/profile`, headers(signedIn.cookie), LOAD_SECONDS);
-          const rss = (await app.usage()).rss;
-          rows.push({ name: 'lzc-oidc', store: `${store.name} (${label})`, result, rss });
+        }
+        const result = await load(`${app.url}/profile`, headers(signedIn.cookie), LOAD_SECONDS);
+        const rss = (await app.usage()).rss;
+        rows.push({ name: 'lzc-oidc', store: `${store.name} (${label})`, result, rss });
+        if (filled) {
           const size =
             store.name === 'sqlite'
-              ? `DB file ${mb(fileSize(path.join(dataDir, 'sessions.sqlite')))} + WAL ${mb(fileSize(path.join(dataDir, 'sessions.sqlite-wal')))}`
+              ? `DB file ${mb(fileSize(path.join(dataDir, SESSION_DB_FILE)))} + WAL ${mb(fileSize(path.join(dataDir, `${SESSION_DB_FILE}-wal`)))}`
               : `Redis used_memory ${mb(await redisUsedMemory(redis.url))}`;
-          storage.push([store.name, mb(idle.rss), mb(rss), size, `${seconds.toFixed(1)} s`]);
-        } else {
-          const result = await load(`${app.url}/profile`, headers(signedIn.cookie), LOAD_SECONDS);
-          rows.push({ name: 'lzc-oidc', store: `${store.name} (${label})`, result, rss: (await app.usage()).rss });
+          storage.push([store.name, mb(idle.rss), mb(rss), size, `${filled.seconds.toFixed(1)} s`]);
         }
         log(`sign-in CPU with ${store.name}`);
         perSignIn.push(await signInRow(`lzc-oidc (${store.name})`, app, provider, signedIn));

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import autocannon from 'autocannon';
 import express, { type Express } from 'express';
 import { startStack, signIn, ownSession } from '../test/fixtures/stack.ts';
@@ -30,7 +31,7 @@ await signIn(stack, agent);
 const body = { user: (await ownSession(stack, agent)).data!.user };
 const cookie = agent.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).toValueString();
 // The request log line is part of the cost; it goes to a sink that drops it.
-const logger = createLogger('info', new (await import('node:stream')).Writable({ write: (_c, _e, cb) => cb() }));
+const logger = createLogger('info', new Writable({ write: (_c, _e, cb) => cb() }));
 
 async function measure(app: Express): Promise<number> {
   const server = http.createServer(app);
@@ -50,7 +51,7 @@ function layered(depth: number): Express {
   const app = express();
   if (depth >= 1) app.use(requestContext(logger));
   if (depth >= 2) app.use(securityHeaders(stack.app.oidc, false));
-  if (depth >= 3) app.use(sessionMiddleware(stack.app.config.session, stack.app.sessions, sessionWrites(stack.app.sessions, 3600)));
+  if (depth >= 3) app.use(sessionMiddleware(stack.app.config.session, stack.app.sessions, sessionWrites(stack.app.sessions, stack.app.config.session.absoluteTimeoutSec)));
   app.get('/profile', (_req, res) => res.json(body));
   return app;
 }

@@ -4,10 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { reservePort } from '../test/fixtures/app.ts';
+import { freePort } from '../test/fixtures/app.ts';
 import { startProvider, type TestProvider } from '../test/fixtures/provider.ts';
 import { until } from '../test/fixtures/until.ts';
-import { startPersistentRedis } from '../test/scaleout/persistentRedis.ts';
+import { startRedis } from '../test/fixtures/redis.ts';
 import { load, machine, mb, signIn, startAppProcess, table, type ServerProcess } from './bench.ts';
 
 const TRAFFIC_SECONDS = Number(process.env.SOAK_SECONDS ?? 30);
@@ -67,13 +67,11 @@ async function main(): Promise<void> {
   };
 
   // The provider is restarted in a drill, so it gets a fixed issuer and client that a restart keeps.
-  const reserved = await reservePort();
-  await new Promise((resolve) => reserved.server.close(resolve));
-  const issuer = `http://127.0.0.1:${reserved.port}`;
+  const issuer = `http://127.0.0.1:${await freePort()}`;
   const first = await startProvider('certified', { options: { issuer } });
   const sameProvider = () => startProvider('certified', { options: { issuer }, client: { clientId: first.clientId, clientSecret: first.clientSecret } });
   let provider = first;
-  const redis = await startPersistentRedis();
+  const redis = await startRedis({ persistent: true });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lzc-oidc-soak-'));
   const sqliteEnv = { SESSION_STORE: 'sqlite', DATA_DIR: dataDir };
   const apps: ServerProcess[] = [];

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
 import { runDoctor } from '../../src/doctor/run.ts';
-import { reservePort } from '../fixtures/app.ts';
+import { freePort } from '../fixtures/app.ts';
 import type { ProviderProfile } from '../fixtures/provider.ts';
 import { check, editDiscovery, fails, goodEnv, outputs, withProvider } from './helpers.ts';
 
@@ -64,8 +64,7 @@ describe('endpoints on another host than the issuer', () => {
 
 describe('JWKS unreachable', () => {
   it('nothing listens at jwks_uri: fails as connection refused, pointing at OIDC_JWKS_URI', async () => {
-    const { server, port } = await reservePort();
-    await new Promise((resolve) => server.close(resolve));
+    const port = await freePort();
     const jwksUri = `http://127.0.0.1:${port}/jwks`;
     const middleware = editDiscovery((doc) => {
       doc.jwks_uri = jwksUri;

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
 import { runDoctor } from '../../src/doctor/run.ts';
-import { reservePort } from '../fixtures/app.ts';
+import { freePort } from '../fixtures/app.ts';
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
 import { check, editDiscovery, fails, goodEnv, outputs, withProvider } from './helpers.ts';
 
@@ -96,8 +96,7 @@ describe('issuer spelling', () => {
   });
 
   it('http configured while the provider calls itself https: the issuer check names both', async () => {
-    const { server, port } = await reservePort();
-    await new Promise((resolve) => server.close(resolve));
+    const port = await freePort();
     const issuer = `https://127.0.0.1:${port}`;
     await withProvider('certified', { options: { issuer } }, async (provider) => {
       const configured = `http://127.0.0.1:${port}`;

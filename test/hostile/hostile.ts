@@ -40,7 +40,7 @@ export interface HostileStack {
 
 const isObject = (body: unknown): body is Record<string, unknown> => typeof body === 'object' && body !== null && !Buffer.isBuffer(body);
 
-export async function startHostileStack(options: { env?: Env; middleware?: ProviderMiddleware[] } = {}): Promise<HostileStack> {
+async function startHostileStack(options: { env?: Env; middleware?: ProviderMiddleware[] } = {}): Promise<HostileStack> {
   const hangs: Array<() => void> = [];
   const h: HostileStack = {
     stack: undefined as unknown as Stack,

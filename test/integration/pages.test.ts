@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, signIn, beginSignIn, pathOf, type Stack, csrfOf } from '../fixtures/stack.ts';
 import { loginAtProvider, logoutAtProvider } from '../fixtures/providerLogin.ts';
 import request from 'supertest';
-
+import { freePort, startApp } from '../fixtures/app.ts';
+import { startProvider, type TestProvider } from '../fixtures/provider.ts';
+import { until } from '../fixtures/until.ts';
 
 describe('pages, API answers and logout', () => {
   let stack: Stack;
@@ -178,14 +180,7 @@ describe('Dex / Lazycat: no end_session_endpoint', () => {
 
 describe('provider down at boot', () => {
   it('starts anyway: /readyz 503 and a friendly 503 on /login, then recovers when the provider appears', async () => {
-    const { reservePort } = await import('../fixtures/app.ts');
-    const { startProvider } = await import('../fixtures/provider.ts');
-    const { startApp } = await import('../fixtures/app.ts');
-    const { until } = await import('../fixtures/until.ts');
-    const spare = await reservePort();
-    const issuerPort = spare.port;
-    await new Promise<void>((resolve) => spare.server.close(() => resolve()));
-    const issuer = `http://127.0.0.1:${issuerPort}`;
+    const issuer = `http://127.0.0.1:${await freePort()}`;
     const app = await startApp(
       { LAZYCAT_AUTH_OIDC_ISSUER_URI: issuer, LAZYCAT_AUTH_OIDC_CLIENT_ID: 'late-client', LAZYCAT_AUTH_OIDC_CLIENT_SECRET: 'late-secret', OIDC_DISCOVERY_RETRY_MAX: '1' },
       { waitReady: false },
@@ -221,10 +216,8 @@ describe('provider down at boot', () => {
 
 describe('provider goes down after boot', () => {
   it('signed-in pages keep working, /login shows the unavailable page, and sign-in recovers by itself', async () => {
-    const { startProvider } = await import('../fixtures/provider.ts');
-    const { until } = await import('../fixtures/until.ts');
     const stack = await startStack('certified');
-    let revived: Awaited<ReturnType<typeof startProvider>> | undefined;
+    let revived: TestProvider | undefined;
     try {
       const agent = stack.browser();
       await signIn(stack, agent);

@@ -5,6 +5,7 @@ import { startStack, signIn, pathOf, ownSession, type Stack, type Agent, csrfOf 
 import { logoutAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 import { until } from '../fixtures/until.ts';
 import { resign } from '../fixtures/tokens.ts';
+import { refreshGrants } from '../fixtures/provider.ts';
 import { getStored, setStored } from '../../src/sessions/storeOps.ts';
 import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
 
@@ -15,7 +16,6 @@ async function expireSoon(stack: Stack, agent: Agent) {
   const { id, data } = await ownSession(stack, agent);
   await setStored(stack.app.sessions.store, id, { ...data!, tokens: { ...data!.tokens!, expiresAt: Date.now() + 5_000 } });
 }
-const refreshGrants = (stack: Stack) => stack.provider.events.token.filter((t) => t.params.grant_type === 'refresh_token');
 
 describe('refresh (certified provider: rotating refresh tokens, revocation, end-session, back-channel logout)', () => {
   let stack: Stack;
@@ -64,14 +64,14 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
   it('refreshes ahead of expiry and always keeps the newest rotated refresh token', async () => {
     const { agent } = await signedIn();
     const before = await ownSession(stack, agent);
-    const grantsBefore = refreshGrants(stack).length;
+    const grantsBefore = refreshGrants(stack.provider).length;
     expect((await json(agent)).status).toBe(200);
-    expect(refreshGrants(stack).length).toBe(grantsBefore); // not near expiry yet: no refresh
+    expect(refreshGrants(stack.provider).length).toBe(grantsBefore); // not near expiry yet: no refresh
     await expireSoon(stack, agent);
     expect((await json(agent)).status).toBe(200);
     await expireSoon(stack, agent);
     expect((await json(agent)).status).toBe(200);
-    const grants = refreshGrants(stack).slice(grantsBefore);
+    const grants = refreshGrants(stack.provider).slice(grantsBefore);
     expect(grants.length).toBe(2);
     // Each refresh used the token the previous one returned (rotation: the old one is dead).
     expect(grants[0]!.params.refresh_token).toBe(before!.data!.tokens!.refreshToken);
@@ -84,14 +84,14 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
   it('lets exactly one of many parallel requests refresh, and loses no token', async () => {
     const { agent } = await signedIn();
     await expireSoon(stack, agent);
-    const grantsBefore = refreshGrants(stack).length;
+    const grantsBefore = refreshGrants(stack.provider).length;
     const results = await Promise.all(Array.from({ length: 20 }, () => json(agent)));
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
-    expect(refreshGrants(stack).length - grantsBefore).toBe(1);
+    expect(refreshGrants(stack.provider).length - grantsBefore).toBe(1);
     // The stored refresh token is the newest: the next refresh succeeds.
     await expireSoon(stack, agent);
     expect((await json(agent)).status).toBe(200);
-    expect(refreshGrants(stack).at(-1)!.status).toBe(200);
+    expect(refreshGrants(stack.provider).at(-1)!.status).toBe(200);
   });
 
   it('ends the session cleanly when the provider answers invalid_grant', async () => {
@@ -342,7 +342,7 @@ describe('Casdoor logout', () => {
       await signIn(stack, agent);
       await expireSoon(stack, agent);
       expect((await json(agent)).status).toBe(200); // refreshes: Casdoor deletes the old token row
-      expect(refreshGrants(stack).length).toBe(1);
+      expect(refreshGrants(stack.provider).length).toBe(1);
       const res = await agent.post('/logout').type('form').send({ csrf: csrfOf((await agent.get('/logout')).text) });
       expect(stack.provider.events.revocation).toEqual([]);
       const endSession = new URL(res.headers.location as string);

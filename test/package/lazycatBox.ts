@@ -9,7 +9,6 @@ import https from 'node:https';
 import type net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { reservePort } from '../fixtures/app.ts';
 import { until } from '../fixtures/until.ts';
 import { execRoute, manifestEnv, type LpkManifest } from './lpk.ts';
 
@@ -36,13 +35,6 @@ export function selfSignedCert(dir: string): TlsFiles {
  */
 export function trustCertificate(cert: string): void {
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), cert]);
-}
-
-/** A port free right now on 127.0.0.1, for a server that must come back on the same port after a restart. */
-export async function freePort(): Promise<number> {
-  const { server, port } = await reservePort();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Every path under dir with its size and mtime: equal snapshots mean nothing was written there. */

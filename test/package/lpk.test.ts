@@ -7,7 +7,8 @@ import { loadConfig } from '../../src/config/load.ts';
 import { ROOT, buildLpk, execRoute, manifestEnv, unpackLpk, type UnpackedLpk } from './lpk.ts';
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
 import { loginAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
-import { freePort, renderManifestEnv, selfSignedCert, snapshotTree, startPackagedApp, startTlsProxy, trustCertificate, type RunningApp, type TlsProxy } from './lazycatBox.ts';
+import { freePort } from '../fixtures/app.ts';
+import { renderManifestEnv, selfSignedCert, snapshotTree, startPackagedApp, startTlsProxy, trustCertificate, type RunningApp, type TlsProxy } from './lazycatBox.ts';
 import { findNativeProductionDeps, productionPackageDirs } from './nativeAddons.ts';
 
 /** Every OIDC variable Lazycat documents (advanced-envs.md); each exists only if mapped. */

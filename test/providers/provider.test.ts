@@ -1,7 +1,7 @@
 // The test providers themselves: each profile's discovery shape and quirks, exercised with openid-client v6
 // exactly as the RP uses it (code flow + PKCE + state + nonce, userinfo, refresh, revocation, logout).
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
+import { freePort } from '../fixtures/app.ts';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -298,14 +298,6 @@ describe('casdoor profile', () => {
 });
 
 describe('dev provider', () => {
-  async function freePort(): Promise<number> {
-    const srv = createServer();
-    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-    const { port } = srv.address() as { port: number };
-    await new Promise((resolve) => srv.close(resolve));
-    return port;
-  }
-
   it('checks passwords and signs in the demo users', async () => {
     const issuer = `http://127.0.0.1:${await freePort()}`;
     const dev = await startDevProvider({

@@ -8,15 +8,15 @@ import type { Env } from '../../src/config/load.ts';
 import { reservePort, startApp, type RunningApp } from '../fixtures/app.ts';
 import { startProvider, type ProviderOverrides, type TestProvider } from '../fixtures/provider.ts';
 import { loginAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
-import { beginSignIn, envFor, pathOf, type Agent } from '../fixtures/stack.ts';
-import type { PersistentRedis } from './persistentRedis.ts';
+import { beginSignIn, csrfOf, envFor, pathOf, type Agent } from '../fixtures/stack.ts';
+import type { RedisServer } from '../fixtures/redis.ts';
 
 /**
  * Both instances are configured with the same public redirect URI, as replicas behind one ingress are:
  * the authorization request and the code exchange must name the same redirect_uri whichever instance
  * does each. Nothing listens on it; the test "routes" the callback to an instance itself.
  */
-export const PUBLIC_ORIGIN = 'http://127.0.0.1';
+const PUBLIC_ORIGIN = 'http://127.0.0.1';
 
 export interface Instance extends RunningApp {
   /** The instance's own HTTP server, so a test can count the requests that reached it. */
@@ -41,7 +41,7 @@ export interface Cluster {
 }
 
 export interface ClusterOptions {
-  redis: PersistentRedis;
+  redis: RedisServer;
   provider?: ProviderOverrides;
   env?: Env;
   /** Register instance A as the client's back-channel logout receiver. */
@@ -112,9 +112,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 }
 
 /** The CSRF token of a signed-in browser, read from the sign-out page as a user's browser would. */
-export async function csrfOf(agent: Agent): Promise<string> {
+export async function logoutCsrf(agent: Agent): Promise<string> {
   const page = await agent.get('/logout');
-  const token = /name="csrf" value="([^"]+)"/.exec(page.text)?.[1];
+  const token = csrfOf(page.text);
   if (!token) throw new Error(`no CSRF token on /logout (HTTP ${page.status})`);
   return token;
 }

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
 import { until } from '../fixtures/until.ts';
+import { refreshGrants } from '../fixtures/provider.ts';
 import { startCluster, type Cluster } from './cluster.ts';
-import { startPersistentRedis, type PersistentRedis } from './persistentRedis.ts';
+import { startRedis, type RedisServer } from '../fixtures/redis.ts';
 
 const PARALLEL = 20;
 
@@ -34,11 +35,11 @@ function tokenGate() {
   };
 }
 
-let redis: PersistentRedis;
+let redis: RedisServer;
 let cluster: Cluster;
 const gate = tokenGate();
 beforeAll(async () => {
-  redis = await startPersistentRedis();
+  redis = await startRedis({ persistent: true });
   cluster = await startCluster({
     redis,
     provider: { ttl: { accessToken: 2 }, middleware: [gate.middleware] },
@@ -54,7 +55,6 @@ afterAll(async () => {
 describe('token refresh across two instances', () => {
   it('refreshes exactly once for parallel requests split across A and B, and keeps the rotated refresh token', async () => {
     const { a, b, provider } = cluster;
-    const refreshGrants = () => provider.events.token.filter((e) => e.params.grant_type === 'refresh_token');
     const browser = cluster.browser();
     expect((await cluster.signIn(browser, a, b)).status).toBe(303);
     expect(provider.events.token.at(-1)?.params.grant_type).toBe('authorization_code');
@@ -76,19 +76,19 @@ describe('token refresh across two instances', () => {
     }
     const results = await responses;
     expect(results.map((r) => r.status)).toEqual(Array(PARALLEL).fill(200));
-    expect(refreshGrants()).toHaveLength(1);
-    expect(refreshGrants()[0]?.status).toBe(200);
+    expect(refreshGrants(provider)).toHaveLength(1);
+    expect(refreshGrants(provider)[0]?.status).toBe(200);
     // Every request answered with the refreshed token's expiry, none with the old one.
     expect(new Set(results.map((r) => r.body.session.tokenExpiresAt)).size).toBe(1);
 
     // The margin forces the next request to refresh again. With rotation the provider refuses a spent
     // refresh token (and ends the session), so success proves the store kept the newest one.
-    const spent = refreshGrants()[0]!.params.refresh_token;
+    const spent = refreshGrants(provider)[0]!.params.refresh_token;
     const next = await browser.at(b).get('/profile').set('Accept', 'application/json');
     expect(next.status).toBe(200);
-    expect(refreshGrants()).toHaveLength(2);
-    expect(refreshGrants()[1]?.status).toBe(200);
-    expect(refreshGrants()[1]?.params.refresh_token).not.toBe(spent);
+    expect(refreshGrants(provider)).toHaveLength(2);
+    expect(refreshGrants(provider)[1]?.status).toBe(200);
+    expect(refreshGrants(provider)[1]?.params.refresh_token).not.toBe(spent);
     expect((await browser.at(a).get('/profile').set('Accept', 'application/json')).status).toBe(200);
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { reservePort } from '../fixtures/app.ts';
+import { freePort } from '../fixtures/app.ts';
 import { loginAtProvider } from '../fixtures/providerLogin.ts';
 import { pathOf } from '../fixtures/stack.ts';
 import { until } from '../fixtures/until.ts';
@@ -25,11 +25,6 @@ function startServer(env: Record<string, string>) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
-async function freePort(): Promise<number> {
-  const { server, port } = await reservePort();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
