@@ -41,7 +41,9 @@ export function sessionMiddleware(cfg: SessionConfig, backend: SessionBackend, w
     resave: false,
     saveUninitialized: false,
     rolling: false,
-    unset: 'destroy',
+    // Not 'destroy': when the store read fails (Redis down), req.session is unset and express-session
+    // would then destroy the session and, when that fails too, kill the response's socket.
+    unset: 'keep',
     cookie: { ...cookieAttributes(cfg.secureCookie), maxAge: cfg.idleTimeoutSec * 1000 },
   });
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, signIn, ownSession, type Stack, type Agent } from '../fixtures/stack.ts';
 import { getStored, setStored } from '../../src/sessions/storeOps.ts';
+import { AppError } from '../../src/errors/AppError.ts';
 
 const json = (agent: Agent) => agent.get('/profile').set('Accept', 'application/json');
 const setCookies = (res: { headers: Record<string, unknown> }) => (res.headers['set-cookie'] as string[] | undefined) ?? [];
@@ -74,5 +75,28 @@ describe('session lifetime', () => {
     const cookie = setCookies(res).find((c) => c.startsWith(stack.app.config.session.cookieName))!;
     const expires = Date.parse(/Expires=([^;]+)/.exec(cookie)![1]!);
     expect(expires - Date.now()).toBeLessThanOrEqual(10 * 60_000 + 2_000);
+  });
+});
+
+describe('a failed session read', () => {
+  it('answers 503 and leaves the session alone (it is not destroyed because it could not be read)', async () => {
+    const stack = await startStack('dex');
+    try {
+      const agent = stack.browser();
+      await signIn(stack, agent);
+      const { id } = await ownSession(stack, agent);
+      // Fault injection on the real store: one read fails the way an unreachable Redis does, writes still work.
+      const store = stack.app.sessions.store;
+      const realGet = store.get.bind(store);
+      store.get = (sid, cb) => {
+        store.get = realGet;
+        cb(new AppError('SESSION_STORE_UNAVAILABLE'));
+      };
+      expect((await json(agent)).status).toBe(503);
+      expect(await stack.app.sessions.kv.get(`ended:${id}`)).toBeUndefined();
+      expect((await json(agent)).status).toBe(200);
+    } finally {
+      await stack.close();
+    }
   });
 });
