@@ -35,14 +35,36 @@ function watch(page: Page, problems: string[]): Page {
   return page;
 }
 
+const ACTION_TIMEOUT_MS = 15_000;
+
+/** A failure message that also says where every tab ended up and what the app logged above info level. */
+async function explain(err: unknown, context: BrowserContext, logs: string[] = []): Promise<Error> {
+  const tabs = await Promise.all(
+    context.pages().map(async (page, i) => {
+      const heading = await page.locator('h1').first().textContent({ timeout: 1000 }).catch(() => null);
+      return `  tab ${i + 1}: ${page.url()}${heading ? ` "${heading.trim()}"` : ''}`;
+    }),
+  );
+  const warnings = logs.filter((line) => /"level":(4|5|6)\d/.test(line)).slice(-10).map((line) => `  ${line.slice(0, 500)}`);
+  const message = err instanceof Error ? err.message : String(err);
+  const detail = [message, 'pages:', ...tabs, ...(warnings.length ? ['app warnings:', ...warnings] : [])].join('\n');
+  return Object.assign(new Error(detail, { cause: err }), { stack: detail });
+}
+
 const fileName = (name: string): string => name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 150);
 
 /**
  * Runs `fn` in a fresh browser context and screenshots every open page afterwards, pass or fail, named after
  * the current test (with -failed appended when it threw).
  */
-export async function inBrowser(browser: Browser, options: { locale?: string }, fn: (s: Session) => Promise<void>): Promise<void> {
+export async function inBrowser(
+  browser: Browser,
+  options: { locale?: string; logs?: string[] },
+  fn: (s: Session) => Promise<void>,
+): Promise<void> {
   const context = await browser.newContext({ locale: options.locale ?? 'en-US', colorScheme: 'light' });
+  // Below the test's own timeout, so a stuck step fails with Playwright's account of what it waited for.
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   const problems: string[] = [];
   const session: Session = {
     context,
@@ -56,7 +78,7 @@ export async function inBrowser(browser: Browser, options: { locale?: string }, 
     await fn(session);
   } catch (err) {
     failed = true;
-    throw err;
+    throw await explain(err, context, options.logs);
   } finally {
     await mkdir(ARTIFACTS, { recursive: true });
     const pages = context.pages();

@@ -24,14 +24,14 @@ describe.each([
   { locale: 'en-US', lang: 'en', signIn: 'Sign in', errorTitle: 'Something went wrong', signInAgain: 'Sign in again', home: 'Back to home', expired: 'This sign-in link has expired or was already used. Please sign in again.' },
 ])('a browser with locale $locale', (want) => {
   it('shows the home page in its language', () =>
-    inBrowser(browser, { locale: want.locale }, async ({ page }) => {
+    inBrowser(browser, { locale: want.locale, logs: stack.app.logs }, async ({ page }) => {
       await page.goto(stack.app.url + '/');
       expect(await page.locator('html').getAttribute('lang')).toBe(want.lang);
       expect(await page.locator('#sign-in').textContent()).toBe(want.signIn);
     }));
 
   it('shows an error page in its language, with a way to sign in again and no internals', () =>
-    inBrowser(browser, { locale: want.locale }, async ({ page }) => {
+    inBrowser(browser, { locale: want.locale, logs: stack.app.logs }, async ({ page }) => {
       const res = await page.goto(staleCallback());
       expect(res?.status()).toBe(400);
       expect(await page.locator('main h1').textContent()).toBe(want.errorTitle);
@@ -45,7 +45,7 @@ describe.each([
 
 describe('the strict CSP in a real browser', () => {
   it('reports no violation or error on the signed-out pages, and the stylesheet is applied', () =>
-    inBrowser(browser, {}, async ({ page, problems }) => {
+    inBrowser(browser, { logs: stack.app.logs }, async ({ page, problems }) => {
       const urls = [...['/', '/?signed_out=1', '/no-such-page'].map((p) => stack.app.url + p), staleCallback(), stack.app.url + '/'];
       for (const url of urls) await page.goto(url);
       // app.css paints buttons in --accent (#2563eb in the light scheme); unstyled, a link is transparent.

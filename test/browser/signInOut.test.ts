@@ -43,7 +43,7 @@ describe.each(['certified', 'dex', 'casdoor'] as const)('in a browser against th
   }
 
   it('signs in through the provider login page from /profile and shows the user', () =>
-    inBrowser(browser, {}, async ({ page, context, problems }) => {
+    inBrowser(browser, { logs: stack.app.logs }, async ({ page, context, problems }) => {
       await signInFrom(page, '/profile');
       expect(await page.locator('main h1').first().textContent()).toBe(displayName(user()));
       expect(await page.locator('.chips li').allTextContents()).toEqual(user().groups);
@@ -67,7 +67,7 @@ describe.each(['certified', 'dex', 'casdoor'] as const)('in a browser against th
     }));
 
   it('signs out from the confirmation page, comes back with the notice, and /profile needs sign-in again', () =>
-    inBrowser(browser, {}, async ({ page }) => {
+    inBrowser(browser, { logs: stack.app.logs }, async ({ page }) => {
       await signInFrom(page, '/profile');
       await page.goto(stack.app.url + '/logout');
       const visited = recordNavigations(page);
@@ -109,7 +109,7 @@ describe.each(['certified', 'dex', 'casdoor'] as const)('in a browser against th
     }));
 
   it('does not strand the user on an error page when Back is pressed after sign-in', () =>
-    inBrowser(browser, {}, async ({ page }) => {
+    inBrowser(browser, { logs: stack.app.logs }, async ({ page }) => {
       await signInFrom(page, '/profile');
       const visited = recordNavigations(page);
       // The entry before /profile is the provider's sign-in page (the redirects in between leave no entry),

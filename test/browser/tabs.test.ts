@@ -19,7 +19,7 @@ describe.each(['certified', 'dex', 'casdoor'] as const)('two tabs signing in at 
   afterAll(() => stack?.close());
 
   it('finishes both sign-ins, each tab on its own page', () =>
-    inBrowser(browser, {}, async ({ page: first, newTab }) => {
+    inBrowser(browser, { logs: stack.app.logs }, async ({ page: first, newTab }) => {
       const second = await newTab();
       const user = stack.provider.users[0]!;
       const providerOrigin = new URL(stack.provider.issuer).origin;
