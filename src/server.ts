@@ -11,6 +11,7 @@ import { createSessionBackend } from './sessions/index.ts';
 import { createApp } from './app.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+const KEEP_ALIVE_MS = 65_000;
 
 async function main(): Promise<void> {
   // .env is for local development; real environment variables win over it.
@@ -66,6 +67,10 @@ async function main(): Promise<void> {
     logger.info({ host: config.host, port, publicOrigin: config.publicOrigin, store: sessions.kind }, 'listening');
     if (config.devProvider) process.stdout.write(`  Open http://localhost:${port}/ in your browser.\n\n`);
   });
+  // Lazycat's ingress, like most reverse proxies, reuses idle upstream connections. Node closes them after 5 s,
+  // which races with a proxy sending the next request on the same socket: a sporadic 502. Outlive the proxy.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   server.on('error', (err) => {
     logger.fatal({ err }, 'cannot listen');
     process.exit(1);

@@ -42,6 +42,9 @@ describe('the server process', () => {
     const agent = request.agent(`http://localhost:${port}`);
     const home = await agent.get('/');
     expect(home.text).toContain('alice / alice-password');
+    // Idle connections outlive a reverse proxy's (Node's 5 s default makes proxies answer a sporadic 502).
+    const kept = await fetch(`http://localhost:${port}/healthz`);
+    expect(kept.headers.get('keep-alive')).toBe('timeout=65');
     const login = await agent.get('/login?returnTo=/admin');
     expect(login.status).toBe(303);
     const callback = await loginAtProvider(login.headers.location as string, { username: 'alice', password: 'alice-password' });
