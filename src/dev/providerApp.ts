@@ -477,10 +477,11 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
     // Check a password even for unknown users so the response time does not reveal which names exist.
     const ok = sameSecret(form.get('password') ?? '', user?.password ?? randomBytes(16).toString('hex')) && user;
     if (!ok) return render(401, username, true);
-    const sub = subjectOf(ok);
-    const grantId = await grantAll(p, sub, clientId, scope);
     markSpent(details);
-    await p.interactionFinished(req, res, { login: { accountId: sub }, consent: { grantId } }, { mergeWithLastSubmission: false });
+    // No grant here: loadExistingGrant picks one on resume, from the provider session as it is by then. A new
+    // grant made now would replace the one another tab just got in the same session, and oidc-provider voids
+    // that tab's code and tokens (they must match the session's one grant per client).
+    await p.interactionFinished(req, res, { login: { accountId: subjectOf(ok) } }, { mergeWithLastSubmission: false });
   }
 
   function front(req: IncomingMessage, res: ServerResponse): void {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, signIn, beginSignIn, pathOf, envFor, type Stack } from '../fixtures/stack.ts';
 import { startProvider } from '../fixtures/provider.ts';
 import { startApp } from '../fixtures/app.ts';
-import { loginAtProvider } from '../fixtures/providerLogin.ts';
+import { loginAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]*/;
 
@@ -82,15 +82,22 @@ describe.each(['certified', 'dex', 'casdoor'] as const)('sign-in against the %s 
   });
 
   it('handles two tabs signing in at the same time in one browser', async () => {
+    // One browser: one cookie jar at the app and one at the provider, both sign-in forms open before either is
+    // sent. Tab 1 finishes at the provider first, so tab 2 signs in inside the provider session tab 1 created,
+    // and only then does the app redeem both codes.
     const agent = stack.browser();
-    const first = await beginSignIn(agent, '/profile?tab=1');
-    const second = await beginSignIn(agent, '/profile?tab=2');
+    const provider = new ProviderBrowser();
+    const tabs = [await beginSignIn(agent, '/profile?tab=1'), await beginSignIn(agent, '/profile?tab=2')];
+    const forms = await Promise.all(tabs.map((url) => provider.follow(url, () => undefined)));
     const creds = stack.provider.users[0]!;
-    const [cb1, cb2] = await Promise.all([loginAtProvider(first, creds), loginAtProvider(second, creds)]);
-    const r2 = await agent.get(pathOf(cb2));
-    const r1 = await agent.get(pathOf(cb1));
-    expect(r2.headers.location).toBe('/profile?tab=2');
+    const callbacks: string[] = [];
+    for (const form of forms) {
+      expect(form.location).toBeUndefined();
+      callbacks.push(await loginAtProvider(form.url, creds, provider));
+    }
+    const [r1, r2] = [await agent.get(pathOf(callbacks[0]!)), await agent.get(pathOf(callbacks[1]!))];
     expect(r1.headers.location).toBe('/profile?tab=1');
+    expect(r2.headers.location).toBe('/profile?tab=2');
     expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(200);
   });
 });
