@@ -13,7 +13,7 @@ import autocannon from 'autocannon';
 import pino from 'pino';
 import { loadConfig, type Env } from '../src/config/load.ts';
 import { createSessionBackend } from '../src/sessions/index.ts';
-import { getStored, setStored } from '../src/sessions/storeOps.ts';
+import { getStored, sessionWrites, setStored } from '../src/sessions/storeOps.ts';
 import { freePort } from '../test/fixtures/app.ts';
 import { envFor, sessionIdOf } from '../test/fixtures/stack.ts';
 import { parseCookies } from '../src/security/cookies.ts';
@@ -216,7 +216,7 @@ async function redisUsedMemory(url: string): Promise<number> {
 
 /**
  * Fills the store with copies of a real signed-in session (same user, tokens and size) through the app's
- * own backend code, as many sign-ins would: express-session's store.set plus the owner index.
+ * own backend code, as many sign-ins would: express-session's store.set, the tokens beside it and the owner index.
  */
 async function storeSessions(env: Env, cookieHeader: string, count: number): Promise<number> {
   const config = loadConfig({ ...env, PORT: '0' });
@@ -224,8 +224,10 @@ async function storeSessions(env: Env, cookieHeader: string, count: number): Pro
   const backend = await createSessionBackend(config.session, pino({ level: 'silent' }));
   const started = Date.now();
   try {
+    const writes = sessionWrites(backend, config.session.absoluteTimeoutSec);
     const session = await getStored(backend.store, template);
-    if (!session?.user) throw new Error('the template session is not in the store');
+    const tokens = await writes.tokens(template);
+    if (!session?.user || !tokens) throw new Error('the template session is not in the store');
     // Bounded concurrency: the Redis backend caps its command queue (MAX_QUEUED_COMMANDS), and one indexSession is a multi-command MULTI.
     const batch = 50;
     for (let i = 0; i < count; i += batch) {
@@ -233,6 +235,7 @@ async function storeSessions(env: Env, cookieHeader: string, count: number): Pro
         Array.from({ length: Math.min(batch, count - i) }, async (_, j) => {
           const id = `bench-${i + j}`;
           await setStored(backend.store, id, session);
+          await writes.saveTokens(id, tokens);
           await backend.indexSession(id, { sub: session.user!.sub, sid: session.user!.sid }, config.session.absoluteTimeoutSec);
         }),
       );

@@ -6,6 +6,7 @@ import type { SessionBackend } from '../sessions/types.ts';
 import type { Logger } from '../log/logger.ts';
 import { needsRefresh, refreshTokens } from '../oidc/refresh.ts';
 import { getStored, type SessionWrites } from '../sessions/storeOps.ts';
+import { tokenInfoOf } from '../oidc/user.ts';
 
 // Failed for a passing reason (provider down): wait this long before asking again, not on every request.
 const RETRY_AFTER_MS = 30_000;
@@ -40,17 +41,24 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
     }
     try {
       const current = await getStored(store, id);
-      const tokens = current?.tokens;
-      if (!current?.user || !tokens?.refreshToken || !needsRefresh(tokens, margin)) return;
+      const info = current?.tokenInfo;
+      if (!current?.user || !info || !needsRefresh(info, margin)) return;
+      const tokens = await writes.tokens(id);
+      if (!tokens?.refreshToken) {
+        // The tokens' record is gone (e.g. lost with a store flush): the session lives on by its own lifetime.
+        await writes.save(id, { ...current, tokenInfo: { ...info, refreshable: false } });
+        return;
+      }
       const outcome = await refreshTokens(oidc.provider(), oidcConfig, { ...tokens, refreshToken: tokens.refreshToken }, current.user);
       if (outcome.kind === 'refreshed') {
-        await writes.save(id, { ...current, tokens: outcome.tokens });
+        await writes.saveTokens(id, outcome.tokens);
+        await writes.save(id, { ...current, tokenInfo: tokenInfoOf(outcome.tokens) });
         logger.info({ reqId, sub: current.user.sub }, 'tokens refreshed');
       } else if (outcome.kind === 'ended') {
         await writes.end(id);
         logger.warn({ reqId, sub: current.user.sub, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'refresh refused: session ended');
       } else {
-        await writes.save(id, { ...current, tokens: { ...tokens, refreshRetryAt: Date.now() + RETRY_AFTER_MS } });
+        await writes.save(id, { ...current, tokenInfo: { ...info, refreshRetryAt: Date.now() + RETRY_AFTER_MS } });
         logger.warn({ reqId, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'refresh failed: provider unavailable, keeping the session');
       }
     } finally {
@@ -70,7 +78,7 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
     );
 
   return async (req, res, next) => {
-    if (!req.session?.user || !needsRefresh(req.session.tokens, margin) || !oidc.isReady()) return next();
+    if (!req.session?.user || !needsRefresh(req.session.tokenInfo, margin) || !oidc.isReady()) return next();
     const id = req.sessionID;
     let flight = inflight.get(id);
     if (!flight) {

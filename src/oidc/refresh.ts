@@ -1,7 +1,7 @@
 import * as oc from 'openid-client';
 import type { OidcConfig } from '../config/types.ts';
 import type { ProviderHandle } from './client.ts';
-import type { SessionUser, StoredTokens } from './user.ts';
+import type { SessionUser, StoredTokens, TokenInfo } from './user.ts';
 import { verifyIdToken } from './idToken.ts';
 import { toAppError } from './errors.ts';
 import { AppError } from '../errors/AppError.ts';
@@ -14,10 +14,10 @@ export type RefreshOutcome =
   | { kind: 'unavailable'; error: AppError };
 
 /** True when a refresh token exists, the access token expires within `marginSec`, and no retry back-off is running. */
-export function needsRefresh(tokens: StoredTokens | undefined, marginSec: number, now = Date.now()): boolean {
-  if (!tokens?.refreshToken || tokens.expiresAt === undefined) return false;
-  if (tokens.refreshRetryAt !== undefined && now < tokens.refreshRetryAt) return false;
-  return tokens.expiresAt - now <= marginSec * 1000;
+export function needsRefresh(info: TokenInfo | undefined, marginSec: number, now = Date.now()): boolean {
+  if (!info?.refreshable || info.expiresAt === undefined) return false;
+  if (info.refreshRetryAt !== undefined && now < info.refreshRetryAt) return false;
+  return info.expiresAt - now <= marginSec * 1000;
 }
 
 // OAuth errors that say "try later" rather than "this grant is over".

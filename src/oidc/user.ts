@@ -16,11 +16,10 @@ export interface SessionUser {
   claims: Record<string, string | number | boolean | string[]>;
 }
 
+/** A session's tokens. Kept beside the session record, never in it: see SessionWrites.saveTokens. */
 export interface StoredTokens {
   /** Epoch ms when these tokens were obtained: a newer set always wins over an older one. */
   obtainedAt: number;
-  /** After a refresh failed for a passing reason, don't try again before this (epoch ms). */
-  refreshRetryAt?: number;
   idToken: string;
   accessToken: string;
   refreshToken?: string;
@@ -28,6 +27,26 @@ export interface StoredTokens {
   expiresAt?: number;
   scope?: string;
 }
+
+/**
+ * What the session record itself says about its tokens: enough to decide on a refresh and to show expiry,
+ * and no token. Every request reads and hashes the session record, and Casdoor's three 3.7 KB tokens made it
+ * 14 KB; the tokens are read only by a refresh or a sign-out.
+ */
+export interface TokenInfo {
+  obtainedAt: number;
+  /** Access-token expiry, epoch ms. */
+  expiresAt?: number;
+  refreshable: boolean;
+  /** After a refresh failed for a passing reason, don't try again before this (epoch ms). */
+  refreshRetryAt?: number;
+}
+
+export const tokenInfoOf = (t: StoredTokens): TokenInfo => ({
+  obtainedAt: t.obtainedAt,
+  refreshable: t.refreshToken !== undefined,
+  ...(t.expiresAt !== undefined && { expiresAt: t.expiresAt }),
+});
 
 const MAX_CLAIMS = 40;
 const MAX_STRING = 256;

@@ -5,7 +5,7 @@ import type { OidcClient } from '../oidc/client.ts';
 import type { SessionBackend } from '../sessions/types.ts';
 import type { Logger } from '../log/logger.ts';
 import { startLogin, finishLogin, buildLogoutUrl, revokeTokens } from '../oidc/flow.ts';
-import type { StoredTokens } from '../oidc/user.ts';
+import { tokenInfoOf, type StoredTokens } from '../oidc/user.ts';
 import { endSessions, type SessionWrites } from '../sessions/storeOps.ts';
 import { createPendingLogins } from '../auth/pendingLogins.ts';
 import { safeReturnTo } from '../security/returnTo.ts';
@@ -79,7 +79,8 @@ export function authRoutes({ config, oidc, sessions, writes, logger }: AuthRoute
 
     await regenerate(req); // a fresh id on sign-in: no session fixation
     const now = Date.now();
-    Object.assign(req.session, { user, tokens, csrf: randomBytes(24).toString('base64url'), createdAt: now, lastSeen: now });
+    Object.assign(req.session, { user, tokenInfo: tokenInfoOf(tokens), csrf: randomBytes(24).toString('base64url'), createdAt: now, lastSeen: now });
+    await writes.saveTokens(req.sessionID, tokens);
     await saveSession(req);
     await sessions.indexSession(req.sessionID, { sub: user.sub, sid: user.sid }, config.session.absoluteTimeoutSec);
     await pending.markDone(state, taken.pending.returnTo);
@@ -106,7 +107,7 @@ export function authRoutes({ config, oidc, sessions, writes, logger }: AuthRoute
     if (user && !sameSecret(body.csrf ?? req.get('x-csrf-token'), req.session.csrf)) {
       throw new AppError('CSRF_INVALID');
     }
-    const tokens = req.session.tokens;
+    const tokens = user ? await writes.tokens(req.sessionID) : undefined;
     const provider = oidc.isReady() ? oidc.provider() : undefined;
     const revoke = async (t: StoredTokens | undefined): Promise<void> => {
       if (!provider) return;
@@ -118,7 +119,7 @@ export function authRoutes({ config, oidc, sessions, writes, logger }: AuthRoute
     if (user) {
       if (body.everywhere === '1') {
         const ids = (await sessions.findSessions({ sub: user.sub })).filter((id) => id !== req.sessionID);
-        elsewhere = await endSessions(sessions, writes, ids, (s) => s.user?.sub === user.sub, (s) => revoke(s.tokens));
+        elsewhere = await endSessions(sessions, writes, ids, (s) => s.user?.sub === user.sub, async (id) => revoke(await writes.tokens(id)));
       }
       await revoke(tokens);
       await destroySession(req);

@@ -18,8 +18,8 @@ export function pageRoutes(options: { devUsers?: string | undefined }): Router {
     const session = {
       signedInAt: iso(user.signedInAt),
       expiresAt: iso(s.cookie.expires ? s.cookie.expires.getTime() : undefined),
-      tokenExpiresAt: iso(s.tokens?.expiresAt),
-      refreshable: Boolean(s.tokens?.refreshToken),
+      tokenExpiresAt: iso(s.tokenInfo?.expiresAt),
+      refreshable: Boolean(s.tokenInfo?.refreshable),
     };
     res.setHeader('Cache-Control', 'no-store');
     if (wantsJson(req)) return res.json({ user, session });

@@ -1,4 +1,5 @@
 import type { SessionData, Store } from 'express-session';
+import type { StoredTokens } from '../oidc/user.ts';
 import type { SessionBackend } from './types.ts';
 
 /** A session as the store holds it, read or written outside of a request (refresh, logout elsewhere). */
@@ -14,11 +15,16 @@ const destroyStored = (store: Store, id: string) =>
   new Promise<void>((resolve, reject) => store.destroy(id, (e) => (e ? reject(e) : resolve())));
 
 export interface SessionWrites {
-  /** Writes a session, unless it was ended meanwhile; never replaces newer tokens with older ones. */
+  /** Writes a session, unless it was ended meanwhile; never replaces newer token info with older. */
   save(id: string, data: StoredSession): Promise<void>;
-  /** Ends a session for good: a concurrent request or refresh finishing later cannot bring it back. */
+  /** Stores a session's tokens beside it, unless it was ended meanwhile; never replaces newer tokens with older ones. */
+  saveTokens(id: string, tokens: StoredTokens): Promise<void>;
+  tokens(id: string): Promise<StoredTokens | undefined>;
+  /** Ends a session and drops its tokens for good: a concurrent request or refresh finishing later cannot bring it back. */
   end(id: string): Promise<void>;
 }
+
+const tokensKey = (id: string): string => `tokens:${id}`;
 
 /**
  * Every session write goes through here, so the races between requests of one session, a token
@@ -26,20 +32,29 @@ export interface SessionWrites {
  * stays ended (a tombstone outlives any session), and a stale copy never overwrites a rotated
  * refresh token (the last one the provider will accept).
  */
-export function sessionWrites(backend: SessionBackend, tombstoneTtlSec: number): SessionWrites {
+export function sessionWrites(backend: SessionBackend, lifetimeSec: number): SessionWrites {
   const { store, kv } = backend;
+  const ended = async (id: string): Promise<boolean> => (await kv.get(`ended:${id}`)) !== undefined;
   return {
     async save(id, data) {
-      if (await kv.get(`ended:${id}`)) return;
-      if (data.tokens) {
-        const current = (await getStored(store, id))?.tokens;
-        if (current && current.obtainedAt > data.tokens.obtainedAt) data = { ...data, tokens: current };
+      if (await ended(id)) return;
+      if (data.tokenInfo) {
+        const current = (await getStored(store, id))?.tokenInfo;
+        if (current && current.obtainedAt > data.tokenInfo.obtainedAt) data = { ...data, tokenInfo: current };
       }
       await setStored(store, id, data);
     },
+    async saveTokens(id, tokens) {
+      if (await ended(id)) return;
+      const current = await kv.get<StoredTokens>(tokensKey(id));
+      if (current && current.obtainedAt > tokens.obtainedAt) return;
+      await kv.set(tokensKey(id), tokens, lifetimeSec);
+    },
+    tokens: (id) => kv.get<StoredTokens>(tokensKey(id)),
     async end(id) {
-      await kv.set(`ended:${id}`, 1, tombstoneTtlSec);
+      await kv.set(`ended:${id}`, 1, lifetimeSec);
       await destroyStored(store, id);
+      await kv.delete(tokensKey(id));
     },
   };
 }
@@ -47,20 +62,20 @@ export function sessionWrites(backend: SessionBackend, tombstoneTtlSec: number):
 /**
  * Ends the given sessions (found through the sub/sid index), returning how many ended.
  * `belongs` re-checks each one, because index entries can outlive or predate the session they name.
- * `beforeEnd` sees each session first (e.g. to revoke its tokens).
+ * `beforeEnd` sees each session's id first (e.g. to revoke its tokens).
  */
 export async function endSessions(
   backend: SessionBackend,
   writes: SessionWrites,
   ids: string[],
   belongs: (s: SessionData) => boolean,
-  beforeEnd?: (s: SessionData) => Promise<void>,
+  beforeEnd?: (id: string) => Promise<void>,
 ): Promise<number> {
   let ended = 0;
   for (const id of ids.slice(0, 1000)) {
     const data = await getStored(backend.store, id);
     if (!data || !belongs(data)) continue;
-    await beforeEnd?.(data);
+    await beforeEnd?.(id);
     await writes.end(id);
     ended++;
   }

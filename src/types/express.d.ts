@@ -1,12 +1,12 @@
 import 'express-session';
-import type { SessionUser, StoredTokens } from '../oidc/user.ts';
+import type { SessionUser, TokenInfo } from '../oidc/user.ts';
 import type { Locale, Translate } from '../i18n/index.ts';
 
 declare module 'express-session' {
   interface SessionData {
     user: SessionUser;
-    /** Server-side only: the cookie carries just the session id. */
-    tokens: StoredTokens;
+    /** About the tokens, which are stored beside the session (SessionWrites.tokens), server-side only. */
+    tokenInfo: TokenInfo;
     /** Synchroniser token for state-changing forms (logout). */
     csrf: string;
     createdAt: number;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, signIn, beginSignIn, pathOf, envFor, type Stack } from '../fixtures/stack.ts';
+import { startStack, signIn, beginSignIn, pathOf, envFor, ownSession, type Stack } from '../fixtures/stack.ts';
 import { startProvider } from '../fixtures/provider.ts';
 import { startApp } from '../fixtures/app.ts';
 import { loginAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
@@ -45,6 +45,19 @@ describe.each(['certified', 'dex', 'casdoor'] as const)('sign-in against the %s 
     expect(page.status).toBe(200);
     expect(page.text).toContain(expected.groups[0]);
     expect(page.text).not.toMatch(JWT);
+  });
+
+  it('keeps the session record small: a user record and token expiry, the tokens stored beside it', async () => {
+    const agent = stack.browser();
+    await signIn(stack, agent);
+    const { data, tokens } = await ownSession(stack, agent);
+    expect(tokens?.idToken).toMatch(JWT);
+    // Every request reads and hashes the record: Casdoor's three 3.7 KB tokens would make it 14 KB.
+    const record = JSON.stringify(data);
+    expect(record).not.toMatch(JWT);
+    expect(record).not.toContain(tokens!.accessToken);
+    expect(record.length).toBeLessThan(2500);
+    expect(data!.tokenInfo).toMatchObject({ obtainedAt: tokens!.obtainedAt, refreshable: tokens!.refreshToken !== undefined });
   });
 
   it('verifies the ID token against the JWKS and calls userinfo once, with the access token', async () => {

@@ -14,7 +14,7 @@ const json = (agent: Agent, path = '/profile') => agent.get(path).set('Accept', 
 /** Moves the stored access-token expiry to within the refresh margin, as time passing would. */
 async function expireSoon(stack: Stack, agent: Agent) {
   const { id, data } = await ownSession(stack, agent);
-  await setStored(stack.app.sessions.store, id, { ...data!, tokens: { ...data!.tokens!, expiresAt: Date.now() + 5_000 } });
+  await setStored(stack.app.sessions.store, id, { ...data!, tokenInfo: { ...data!.tokenInfo!, expiresAt: Date.now() + 5_000 } });
 }
 
 describe('refresh (certified provider: rotating refresh tokens, revocation, end-session, back-channel logout)', () => {
@@ -74,7 +74,7 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     const grants = refreshGrants(stack.provider).slice(grantsBefore);
     expect(grants.length).toBe(2);
     // Each refresh used the token the previous one returned (rotation: the old one is dead).
-    expect(grants[0]!.params.refresh_token).toBe(before!.data!.tokens!.refreshToken);
+    expect(grants[0]!.params.refresh_token).toBe(before!.tokens!.refreshToken);
     expect(grants[1]!.params.refresh_token).not.toBe(grants[0]!.params.refresh_token);
     expect(grants.every((g) => g.status === 200)).toBe(true);
     const profile = await json(agent);
@@ -102,7 +102,7 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     const revoke = await fetch(stack.app.oidc.provider().revocationEndpoint!, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${stack.provider.clientId}:${stack.provider.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: s.data!.tokens!.refreshToken! }),
+      body: new URLSearchParams({ token: s.tokens!.refreshToken! }),
     });
     expect(revoke.status).toBe(200);
     const page = await agent.get('/profile');
@@ -124,7 +124,7 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
       expect((await json(agent)).status).toBe(200);
       expect((await json(agent)).status).toBe(200);
       expect(stack.provider.events.token.length - before).toBe(1);
-      expect((await ownSession(stack, agent)).data!.tokens!.refreshRetryAt).toBeGreaterThan(Date.now());
+      expect((await ownSession(stack, agent)).data!.tokenInfo!.refreshRetryAt).toBeGreaterThan(Date.now());
     } finally {
       tokenEndpointDown = false;
     }
@@ -165,7 +165,7 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
 
   it('revokes the refresh token, then the access token, on logout and goes to end-session', async () => {
     const { agent } = await signedIn();
-    const { tokens } = (await ownSession(stack, agent)).data!;
+    const { tokens } = await ownSession(stack, agent);
     const before = stack.provider.events.revocation.length;
     const res = await agent.post('/logout').type('form').send({ csrf: csrfOf((await agent.get('/logout')).text) });
     expect(res.status).toBe(303);
@@ -209,8 +209,9 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
       const agent = dex.browser();
       await signIn(dex, agent);
       const s = await ownSession(dex, agent);
-      expect(s.data!.tokens!.refreshToken).toBeUndefined();
-      await setStored(dex.app.sessions.store, s.id, { ...s.data!, tokens: { ...s.data!.tokens!, expiresAt: Date.now() - 3_600_000 } });
+      expect(s.tokens!.refreshToken).toBeUndefined();
+      expect(s.data!.tokenInfo!.refreshable).toBe(false);
+      await setStored(dex.app.sessions.store, s.id, { ...s.data!, tokenInfo: { ...s.data!.tokenInfo!, expiresAt: Date.now() - 3_600_000 } });
       const tokenCalls = dex.provider.events.token.length;
       expect((await json(agent)).status).toBe(200);
       expect(dex.provider.events.token.length).toBe(tokenCalls);

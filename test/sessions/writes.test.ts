@@ -2,39 +2,48 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.ts';
 import { createSessionBackend } from '../../src/sessions/index.ts';
 import { getStored, sessionWrites, type StoredSession } from '../../src/sessions/storeOps.ts';
+import type { StoredTokens } from '../../src/oidc/user.ts';
 import { sessionConfig } from './config.ts';
 
-const session = (obtainedAt: number, refreshToken: string): StoredSession =>
+const session = (obtainedAt: number, expiresAt: number): StoredSession =>
   ({
     cookie: { originalMaxAge: 3_600_000, expires: new Date(Date.now() + 3_600_000).toISOString() },
-    tokens: { obtainedAt, idToken: 'i', accessToken: 'a', refreshToken },
+    tokenInfo: { obtainedAt, expiresAt, refreshable: true },
   }) as unknown as StoredSession;
+const tokens = (obtainedAt: number, refreshToken: string): StoredTokens => ({ obtainedAt, idToken: 'i', accessToken: 'a', refreshToken });
+
+async function withWrites(fn: (writes: ReturnType<typeof sessionWrites>, backend: Awaited<ReturnType<typeof createSessionBackend>>) => Promise<void>) {
+  const backend = await createSessionBackend(sessionConfig({ store: 'memory' }), createLogger('silent'));
+  try {
+    await fn(sessionWrites(backend, 600), backend);
+  } finally {
+    await backend.close();
+  }
+}
 
 describe('sessionWrites', () => {
-  it('never lets a stale copy replace newer (rotated) tokens', async () => {
-    const backend = await createSessionBackend(sessionConfig({ store: 'memory' }), createLogger('silent'));
-    const writes = sessionWrites(backend, 600);
-    try {
-      await writes.save('s1', session(2000, 'rt-new'));
-      await writes.save('s1', session(1000, 'rt-old'));
-      expect((await getStored(backend.store, 's1'))?.tokens?.refreshToken).toBe('rt-new');
-      await writes.save('s1', session(3000, 'rt-newest'));
-      expect((await getStored(backend.store, 's1'))?.tokens?.refreshToken).toBe('rt-newest');
-    } finally {
-      await backend.close();
-    }
-  });
+  it('never lets a stale copy replace newer (rotated) tokens, or newer token info', () =>
+    withWrites(async (writes, backend) => {
+      await writes.saveTokens('s1', tokens(2000, 'rt-new'));
+      await writes.saveTokens('s1', tokens(1000, 'rt-old'));
+      expect((await writes.tokens('s1'))?.refreshToken).toBe('rt-new');
+      await writes.saveTokens('s1', tokens(3000, 'rt-newest'));
+      expect((await writes.tokens('s1'))?.refreshToken).toBe('rt-newest');
 
-  it('keeps an ended session ended, whatever finishes later', async () => {
-    const backend = await createSessionBackend(sessionConfig({ store: 'memory' }), createLogger('silent'));
-    const writes = sessionWrites(backend, 600);
-    try {
-      await writes.save('s2', session(1000, 'rt'));
+      await writes.save('s1', session(3000, 9000));
+      await writes.save('s1', session(1000, 5000));
+      expect((await getStored(backend.store, 's1'))?.tokenInfo?.expiresAt).toBe(9000);
+    }));
+
+  it('keeps an ended session ended and its tokens gone, whatever finishes later', () =>
+    withWrites(async (writes, backend) => {
+      await writes.save('s2', session(1000, 5000));
+      await writes.saveTokens('s2', tokens(1000, 'rt'));
       await writes.end('s2');
-      await writes.save('s2', session(2000, 'rt2'));
+      expect(await writes.tokens('s2')).toBeUndefined();
+      await writes.save('s2', session(2000, 6000));
+      await writes.saveTokens('s2', tokens(2000, 'rt2'));
       expect(await getStored(backend.store, 's2')).toBeUndefined();
-    } finally {
-      await backend.close();
-    }
-  });
+      expect(await writes.tokens('s2')).toBeUndefined();
+    }));
 });
