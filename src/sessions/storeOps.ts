@@ -48,6 +48,8 @@ export function sessionWrites(backend: SessionBackend, lifetimeSec: number): Ses
       if (await ended(id)) return;
       const current = await kv.get<StoredTokens>(tokensKey(id));
       if (current && current.obtainedAt > tokens.obtainedAt) return;
+      // For the absolute lifetime, the longest any session lives: SessionWrites.end drops them sooner on every
+      // sign-out, regenerate and back-channel logout, and only a session left to idle out keeps them that long.
       await kv.set(tokensKey(id), tokens, lifetimeSec);
     },
     tokens: (id) => kv.get<StoredTokens>(tokensKey(id)),
