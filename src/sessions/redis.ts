@@ -131,6 +131,10 @@ export async function createRedisBackend(
       run(async () => {
         await client.del(kvKey(key));
       }),
+    touch: (key, ttlSec) =>
+      run(async () => {
+        await client.expire(kvKey(key), wholeSeconds(ttlSec));
+      }),
   };
 
   return {

@@ -98,6 +98,7 @@ export function openSqliteBackend(
     // One statement, so two instances sharing the file can never both take the same record.
     kvTake: db.prepare('DELETE FROM kv WHERE key = ? AND expires_at > ? RETURNING value'),
     kvDelete: db.prepare('DELETE FROM kv WHERE key = ?'),
+    kvTouch: db.prepare('UPDATE kv SET expires_at = ? WHERE key = ? AND expires_at > ?'),
     index: db.prepare(
       'INSERT INTO session_owners (session_id, sub, sid, expires_at) VALUES (?, ?, ?, ?) ' +
         'ON CONFLICT (session_id) DO UPDATE SET sub = excluded.sub, sid = excluded.sid, expires_at = excluded.expires_at',
@@ -125,6 +126,11 @@ export function openSqliteBackend(
     delete: (key) =>
       guarded(() => {
         stmt.kvDelete.run(key);
+      }),
+    touch: (key, ttlSec) =>
+      guarded(() => {
+        const now = Date.now();
+        stmt.kvTouch.run(now + ttlSec * 1000, key, now);
       }),
   };
 

@@ -1,6 +1,7 @@
 import type { SessionData, Store } from 'express-session';
 import type { StoredTokens } from '../oidc/user.ts';
 import type { SessionBackend } from './types.ts';
+import { sessionTtlSec } from './shared.ts';
 
 /** A session as the store holds it, read or written outside of a request (refresh, logout elsewhere). */
 export type StoredSession = SessionData & { cookie: unknown };
@@ -43,13 +44,15 @@ export function sessionWrites(backend: SessionBackend, lifetimeSec: number): Ses
         if (current && current.obtainedAt > data.tokenInfo.obtainedAt) data = { ...data, tokenInfo: current };
       }
       await setStored(store, id, data);
+      // The tokens live as long as their session: every write of it (sign-in, a slide of the idle window, a
+      // refresh) carries their expiry along, so a session that idles out does not leave its tokens behind.
+      await kv.touch(tokensKey(id), sessionTtlSec(data, lifetimeSec));
     },
     async saveTokens(id, tokens) {
       if (await ended(id)) return;
       const current = await kv.get<StoredTokens>(tokensKey(id));
       if (current && current.obtainedAt > tokens.obtainedAt) return;
-      // For the absolute lifetime, the longest any session lives: SessionWrites.end drops them sooner on every
-      // sign-out, regenerate and back-channel logout, and only a session left to idle out keeps them that long.
+      // Until the session's next save, which sets their expiry to its own (callers save it right after).
       await kv.set(tokensKey(id), tokens, lifetimeSec);
     },
     tokens: (id) => kv.get<StoredTokens>(tokensKey(id)),

@@ -10,6 +10,8 @@ export interface KeyValue {
   /** Atomically reads and deletes: a record can be taken once, even across instances. */
   take<T>(key: string): Promise<T | undefined>;
   delete(key: string): Promise<void>;
+  /** Gives a live record a new time to live, leaving its value alone (no read-modify-write race); absent: nothing. */
+  touch(key: string, ttlSec: number): Promise<void>;
 }
 
 /** Who a session belongs to, so "sign this user out everywhere" and back-channel logout can find it. */

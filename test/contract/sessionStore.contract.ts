@@ -96,6 +96,19 @@ export function runSessionStoreContract(name: string, makeBackend: () => Promise
       expect(await backend.kv.take(short)).toBeUndefined();
     });
 
+    it('gives a live record a new time to live without changing it, and ignores an absent one', async () => {
+      const [key, absent] = [`tokens:${randomUUID()}`, `tokens:${randomUUID()}`];
+      await backend.kv.set(key, { v: 1 }, 1);
+      await backend.kv.touch(key, 60);
+      await backend.kv.touch(absent, 60);
+      expect(await backend.kv.get(absent)).toBeUndefined();
+      const short = `tokens:${randomUUID()}`;
+      await backend.kv.set(short, { v: 2 }, 60);
+      await backend.kv.touch(short, 1);
+      await until(async () => (await backend.kv.get(short)) === undefined, 'the shortened record to expire');
+      expect(await backend.kv.get(key)).toEqual({ v: 1 });
+    });
+
     it('lets a record be taken once', async () => {
       const key = `txn:${randomUUID()}`;
       await backend.kv.set(key, { verifier: 'v' }, 60);

@@ -4,10 +4,11 @@ import { createSessionBackend } from '../../src/sessions/index.ts';
 import { getStored, sessionWrites, type StoredSession } from '../../src/sessions/storeOps.ts';
 import type { StoredTokens } from '../../src/oidc/user.ts';
 import { sessionConfig } from './config.ts';
+import { until } from '../fixtures/until.ts';
 
-const session = (obtainedAt: number, expiresAt: number): StoredSession =>
+const session = (obtainedAt: number, expiresAt: number, cookieMs = 3_600_000): StoredSession =>
   ({
-    cookie: { originalMaxAge: 3_600_000, expires: new Date(Date.now() + 3_600_000).toISOString() },
+    cookie: { originalMaxAge: cookieMs, expires: new Date(Date.now() + cookieMs).toISOString() },
     tokenInfo: { obtainedAt, expiresAt, refreshable: true },
   }) as unknown as StoredSession;
 const tokens = (obtainedAt: number, refreshToken: string): StoredTokens => ({ obtainedAt, idToken: 'i', accessToken: 'a', refreshToken });
@@ -33,6 +34,15 @@ describe('sessionWrites', () => {
       await writes.save('s1', session(3000, 9000));
       await writes.save('s1', session(1000, 5000));
       expect((await getStored(backend.store, 's1'))?.tokenInfo?.expiresAt).toBe(9000);
+    }));
+
+  it('lets the tokens expire with their session, not later', () =>
+    withWrites(async (writes, backend) => {
+      await writes.saveTokens('s3', tokens(1000, 'rt'));
+      await writes.save('s3', session(1000, 5000, 1000));
+      expect((await writes.tokens('s3'))?.refreshToken).toBe('rt');
+      await until(async () => (await getStored(backend.store, 's3')) === undefined, 'the session to idle out');
+      await until(async () => (await writes.tokens('s3')) === undefined, 'its tokens to go with it');
     }));
 
   it('keeps an ended session ended and its tokens gone, whatever finishes later', () =>
