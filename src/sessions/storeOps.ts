@@ -54,6 +54,8 @@ export function sessionWrites(backend: SessionBackend, lifetimeSec: number): Ses
       if (current && current.obtainedAt > tokens.obtainedAt) return;
       // Until the session's next save, which sets their expiry to its own (callers save it right after).
       await kv.set(tokensKey(id), tokens, lifetimeSec);
+      // end() may have run meanwhile (a logout on another instance): it marks before it deletes, so look again.
+      if (await ended(id)) await kv.delete(tokensKey(id));
     },
     tokens: (id) => kv.get<StoredTokens>(tokensKey(id)),
     async end(id) {

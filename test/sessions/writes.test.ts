@@ -45,6 +45,24 @@ describe('sessionWrites', () => {
       await until(async () => (await writes.tokens('s3')) === undefined, 'its tokens to go with it');
     }));
 
+  it('does not bring tokens back when the session ends while they are being saved', () =>
+    withWrites(async (writes, backend) => {
+      const get = backend.kv.get.bind(backend.kv);
+      let ended = false;
+      // A logout elsewhere lands between saveTokens' checks and its write.
+      backend.kv.get = async <T>(key: string): Promise<T | undefined> => {
+        const value = await get<T>(key);
+        if (key === 'tokens:s4' && !ended) {
+          ended = true;
+          await writes.end('s4');
+        }
+        return value;
+      };
+      await writes.saveTokens('s4', tokens(1000, 'rt'));
+      expect(ended).toBe(true);
+      expect(await writes.tokens('s4')).toBeUndefined();
+    }));
+
   it('keeps an ended session ended and its tokens gone, whatever finishes later', () =>
     withWrites(async (writes, backend) => {
       await writes.save('s2', session(1000, 5000));
