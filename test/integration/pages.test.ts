@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, signIn, beginSignIn, pathOf, type Stack, csrfOf } from '../fixtures/stack.ts';
+import { startStack, withStack, signIn, beginSignIn, pathOf, type Stack, csrfOf } from '../fixtures/stack.ts';
 import { loginAtProvider, logoutAtProvider } from '../fixtures/providerLogin.ts';
 import request from 'supertest';
 import { freePort, startApp } from '../fixtures/app.ts';
@@ -162,8 +162,7 @@ describe('behind a TLS-terminating proxy (X-Forwarded-Proto: https)', () => {
 
 describe('Dex / Lazycat: no end_session_endpoint', () => {
   it('signs out locally and shows the notice', async () => {
-    const stack = await startStack('dex');
-    try {
+    await withStack('dex', {}, async (stack) => {
       const agent = stack.browser();
       await signIn(stack, agent);
       const csrf = csrfOf((await agent.get('/logout')).text);
@@ -172,9 +171,7 @@ describe('Dex / Lazycat: no end_session_endpoint', () => {
       const home = await agent.get('/?signed_out=1');
       expect(home.text).toContain('You have been signed out');
       expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(401);
-    } finally {
-      await stack.close();
-    }
+    });
   });
 });
 
@@ -244,8 +241,7 @@ describe('provider goes down after boot', () => {
 
 describe('sign-in rate limit per client IP', () => {
   it('answers 429 with a stable code past LOGIN_RATE_LIMIT, per IP, as a page or JSON', async () => {
-    const stack = await startStack('dex', { env: { LOGIN_RATE_LIMIT: '3' } });
-    try {
+    await withStack('dex', { env: { LOGIN_RATE_LIMIT: '3' } }, async (stack) => {
       const from = (ip: string) => request(stack.app.url).get('/login').set('X-Forwarded-For', ip);
       for (let i = 0; i < 3; i++) expect((await from('198.51.100.7')).status).toBe(303);
       const page = await from('198.51.100.7').set('Accept-Language', 'zh-CN');
@@ -257,8 +253,6 @@ describe('sign-in rate limit per client IP', () => {
       expect(api.body.error.code).toBe('RATE_LIMITED');
       // Another client is not affected.
       expect((await from('203.0.113.9')).status).toBe(303);
-    } finally {
-      await stack.close();
-    }
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, signIn, ownSession, type Stack, type Agent } from '../fixtures/stack.ts';
+import { startStack, withStack, signIn, ownSession, type Stack, type Agent } from '../fixtures/stack.ts';
 import { getStored, setStored } from '../../src/sessions/storeOps.ts';
 import { AppError } from '../../src/errors/AppError.ts';
 
@@ -80,8 +80,7 @@ describe('session lifetime', () => {
 
 describe('a failed session read', () => {
   it('answers 503 and leaves the session alone (it is not destroyed because it could not be read)', async () => {
-    const stack = await startStack('dex');
-    try {
+    await withStack('dex', {}, async (stack) => {
       const agent = stack.browser();
       await signIn(stack, agent);
       const { id } = await ownSession(stack, agent);
@@ -95,8 +94,6 @@ describe('a failed session read', () => {
       expect((await json(agent)).status).toBe(503);
       expect(await stack.app.sessions.kv.get(`ended:${id}`)).toBeUndefined();
       expect((await json(agent)).status).toBe(200);
-    } finally {
-      await stack.close();
-    }
+    });
   });
 });

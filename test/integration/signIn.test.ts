@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, signIn, beginSignIn, pathOf, envFor, ownSession, type Stack } from '../fixtures/stack.ts';
+import { startStack, withStack, signIn, beginSignIn, pathOf, envFor, ownSession, type Stack } from '../fixtures/stack.ts';
 import { startProvider } from '../fixtures/provider.ts';
 import { startApp } from '../fixtures/app.ts';
 import { loginAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
@@ -131,13 +131,10 @@ describe('issuer spelling', () => {
 
 describe('scopes', () => {
   it('requests only scopes the provider advertises (Dex rejects unknown ones)', async () => {
-    const stack = await startStack('dex', { env: { OIDC_SCOPES: 'openid profile email groups phone address' } });
-    try {
+    await withStack('dex', { env: { OIDC_SCOPES: 'openid profile email groups phone address' } }, async (stack) => {
       expect(stack.app.oidc.provider().scopes).toEqual(['openid', 'profile', 'email', 'groups']);
       const res = await signIn(stack, stack.browser());
       expect(res.status).toBe(303);
-    } finally {
-      await stack.close();
-    }
+    });
   });
 });

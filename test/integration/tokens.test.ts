@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { SignJWT, type JWTPayload } from 'jose';
-import { startStack, signIn, pathOf, ownSession, type Stack, type Agent, csrfOf } from '../fixtures/stack.ts';
+import { startStack, withStack, signIn, pathOf, ownSession, type Stack, type Agent, csrfOf } from '../fixtures/stack.ts';
 import { logoutAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 import { until } from '../fixtures/until.ts';
 import { resign } from '../fixtures/tokens.ts';
@@ -204,8 +204,7 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
   });
 
   it('without a refresh token the session lives by its own lifetime, not the token\'s', async () => {
-    const dex = await startStack('dex');
-    try {
+    await withStack('dex', {}, async (dex) => {
       const agent = dex.browser();
       await signIn(dex, agent);
       const s = await ownSession(dex, agent);
@@ -215,9 +214,7 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
       const tokenCalls = dex.provider.events.token.length;
       expect((await json(agent)).status).toBe(200);
       expect(dex.provider.events.token.length).toBe(tokenCalls);
-    } finally {
-      await dex.close();
-    }
+    });
   });
 });
 
@@ -337,8 +334,7 @@ describe('group checks (requireGroup)', () => {
 
 describe('Casdoor logout', () => {
   it('uses the newest ID token as the hint, so Casdoor redirects back instead of answering JSON', async () => {
-    const stack = await startStack('casdoor', { env: { OIDC_SCOPES: 'openid profile email offline_access' } });
-    try {
+    await withStack('casdoor', { env: { OIDC_SCOPES: 'openid profile email offline_access' } }, async (stack) => {
       const agent = stack.browser();
       await signIn(stack, agent);
       await expireSoon(stack, agent);
@@ -352,8 +348,6 @@ describe('Casdoor logout', () => {
       expect(back.status).toBe(302);
       const done = await agent.get(pathOf(back.location!));
       expect(done.headers.location).toBe('/?signed_out=1');
-    } finally {
-      await stack.close();
-    }
+    });
   });
 });
