@@ -4,4 +4,4 @@
 # here; `exec` makes node PID-owned by lzcinit so stop signals reach it directly.
 set -e
 cd "$(dirname "$0")"
-exec node src/server.ts
+exec node src/app/server.ts

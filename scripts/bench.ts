@@ -115,10 +115,10 @@ export function appEnv(provider: TestProvider, port: number, store: Env): Env {
   };
 }
 
-/** This app as users run it (src/server.ts), with the given store settings. */
+/** This app as users run it (src/app/server.ts), with the given store settings. */
 export async function startAppProcess(provider: TestProvider, store: Env, port?: number): Promise<ServerProcess> {
   port ??= await freePort();
-  return spawnServer(['src/server.ts'], appEnv(provider, port, store), '/readyz', port);
+  return spawnServer(['src/app/server.ts'], appEnv(provider, port, store), '/readyz', port);
 }
 
 /** Header bytes as sent on the wire (name: value CRLF), Set-Cookie lines included one by one. */
@@ -393,7 +393,7 @@ async function main(): Promise<void> {
   const out = [
     `## Benchmark, ${new Date().toISOString().slice(0, 10)}`,
     '',
-    `Machine: ${machine(loadAtStart)}. Load: autocannon in the parent process, ${CONNECTIONS} keep-alive connections, ${LOAD_SECONDS} s per row, 127.0.0.1; each server in its own child process (this app as \`node src/server.ts\`, NODE_ENV=production, default LOG_LEVEL=info, so one request log line each, to /dev/null).`,
+    `Machine: ${machine(loadAtStart)}. Load: autocannon in the parent process, ${CONNECTIONS} keep-alive connections, ${LOAD_SECONDS} s per row, 127.0.0.1; each server in its own child process (this app as \`node src/app/server.ts\`, NODE_ENV=production, default LOG_LEVEL=info, so one request log line each, to /dev/null).`,
     '',
     `### Signed-in JSON page: GET /profile, Accept: application/json (${pageBody.length}-byte body)`,
     '',

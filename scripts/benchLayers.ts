@@ -14,10 +14,10 @@ import { Writable } from 'node:stream';
 import autocannon from 'autocannon';
 import express, { type Express } from 'express';
 import { startStack, signIn, ownSession } from '../test/fixtures/stack.ts';
-import { securityHeaders } from '../src/middleware/security.ts';
-import { sessionMiddleware } from '../src/middleware/session.ts';
+import { securityHeaders } from '../src/app/securityHeaders.ts';
+import { sessionMiddleware } from '../src/http/middleware/session.ts';
 import { sessionWrites } from '../src/sessions/storeOps.ts';
-import { requestContext } from '../src/middleware/requestContext.ts';
+import { requestContext } from '../src/app/requestLog.ts';
 import { createLogger } from '../src/log/logger.ts';
 
 const RUNS = 2;

@@ -1,5 +1,5 @@
 // npm run soak (not part of npm test): sign-in waves, sustained signed-in traffic and fault drills against
-// this app as users run it (`node src/server.ts` in a child process), a local provider and a real Redis,
+// this app as users run it (`node src/app/server.ts` in a child process), a local provider and a real Redis,
 // all on 127.0.0.1. Prints a markdown table and stops by itself; every loop is bounded in count and time.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     [
       `## Soak, ${new Date().toISOString().slice(0, 10)}`,
       '',
-      `Machine: ${machine(loadAtStart)}. The app is \`node src/server.ts\` (NODE_ENV=production) in a child process; provider (certified profile), Redis (append-only, fsync always) and load generator on 127.0.0.1. Total ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+      `Machine: ${machine(loadAtStart)}. The app is \`node src/app/server.ts\` (NODE_ENV=production) in a child process; provider (certified profile), Redis (append-only, fsync always) and load generator on 127.0.0.1. Total ${((Date.now() - started) / 1000).toFixed(0)} s.`,
       '',
       table(['check', 'result', 'expected', 'ok'], rows.map(([c, r, e, ok]) => [c, r, e, ok ? 'yes' : '**no**'])),
       '',

@@ -4,4 +4,4 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/node24.sh"
 cd "$ROOT"
-exec node src/server.ts
+exec node src/app/server.ts

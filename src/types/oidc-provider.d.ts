@@ -1,5 +1,5 @@
 // oidc-provider ships no type declarations. Only the development provider and the test fixtures use it,
-// and they go through the narrow interfaces in src/dev/providerApp.ts, so the module is declared loosely.
+// and they go through the narrow interfaces in devprovider/providerApp.ts, so the module is declared loosely.
 declare module 'oidc-provider' {
   const Provider: new (issuer: string, configuration: Record<string, unknown>) => unknown;
   export default Provider;

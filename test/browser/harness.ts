@@ -5,7 +5,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { ProviderUser } from '../../src/dev/providerApp.ts';
+import type { ProviderUser } from '../../devprovider/providerApp.ts';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/browser');
 

@@ -2,7 +2,7 @@
 // the other doctor tests leave out: PKCE, endpoint hosts, an unreachable JWKS, the redirect URI's path and
 // scheme; and the informational sign-out / revocation / refresh verdicts of each provider profile.
 import { describe, expect, it } from 'vitest';
-import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
+import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import { runDoctor } from '../../src/doctor/run.ts';
 import { freePort } from '../fixtures/app.ts';
 import type { ProviderProfile } from '../fixtures/provider.ts';

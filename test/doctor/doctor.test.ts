@@ -1,7 +1,7 @@
 // runDoctor against the real in-process providers (certified, Lazycat's Dex, Casdoor), configured right and
 // broken on purpose, one way at a time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
+import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import { runDoctor } from '../../src/doctor/run.ts';
 import { freePort } from '../fixtures/app.ts';
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';

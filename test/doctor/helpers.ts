@@ -1,7 +1,7 @@
 // Shared by the doctor tests: the env a correctly configured user has, and the lookups the assertions use.
 import { expect } from 'vitest';
 import type { Env } from '../../src/config/load.ts';
-import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
+import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import type { CheckId, Finding } from '../../src/doctor/checks.ts';
 import { render, renderText } from '../../src/doctor/run.ts';
 import { startProvider, type ProviderOverrides, type ProviderProfile, type TestProvider } from '../fixtures/provider.ts';

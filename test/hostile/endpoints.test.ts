@@ -6,7 +6,7 @@ import { startApp, type RunningApp } from '../fixtures/app.ts';
 import { envFor } from '../fixtures/stack.ts';
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
 import { until } from '../fixtures/until.ts';
-import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
+import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import { expectSignInRejected, useHostileStack, STACK_TRACE, tokenAnswers } from './hostile.ts';
 
 describe('hostile provider: token endpoint', () => {

@@ -4,12 +4,12 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { SignJWT, decodeJwt, generateKeyPair, type JWTPayload } from 'jose';
 import type { Env } from '../../src/config/load.ts';
-import type { ProviderContext, ProviderMiddleware } from '../../src/dev/providerApp.ts';
+import type { ProviderContext, ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import { beginSignIn, pathOf, startStack, type Agent, type Stack } from '../fixtures/stack.ts';
 import { loginAtProvider } from '../fixtures/providerLogin.ts';
 import type { TestProvider } from '../fixtures/provider.ts';
 
-// The certified profile's endpoint paths (its issuer has no path): src/dev/providerApp.ts defaults.
+// The certified profile's endpoint paths (its issuer has no path): devprovider/providerApp.ts defaults.
 const TOKEN = '/token';
 const USERINFO = '/me';
 const JWKS = '/jwks';

@@ -2,7 +2,7 @@
 // token wrong and expects the sign-in to stop before userinfo, with an error page and no session.
 import { describe, expect, it } from 'vitest';
 import { breakSignature, resign, unsigned } from '../fixtures/tokens.ts';
-import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
+import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import {
   es256WithForeignKey,
   expectSignInAccepted,

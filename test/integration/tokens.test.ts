@@ -7,7 +7,7 @@ import { until } from '../fixtures/until.ts';
 import { resign } from '../fixtures/tokens.ts';
 import { refreshGrants } from '../fixtures/provider.ts';
 import { getStored, setStored } from '../../src/sessions/storeOps.ts';
-import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
+import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 
 const json = (agent: Agent, path = '/profile') => agent.get(path).set('Accept', 'application/json');
 

@@ -100,7 +100,7 @@ describe('lpk', () => {
     expect(route.launcher.startsWith('/lzcapp/pkg/content/')).toBe(true);
     const launcher = path.join(lpk.contentDir, path.relative('/lzcapp/pkg/content', route.launcher));
     expect(fs.statSync(launcher).mode & 0o111).not.toBe(0);
-    expect(fs.readFileSync(launcher, 'utf8')).toContain('node src/server.ts');
+    expect(fs.readFileSync(launcher, 'utf8')).toContain('node src/app/server.ts');
     expect(Number(manifestEnv(lpk.manifest).get('PORT'))).toBe(route.port);
     expect(lpk.manifest.application.image).toMatch(/(^|\/)node:24\.\d+\.\d+-alpine[\d.]*$|^registry\.lazycat\.cloud\//);
   });
@@ -113,7 +113,7 @@ describe('lpk', () => {
   });
 
   it('ships the sources, views and production node_modules', () => {
-    expect(lpk.contentEntries).toEqual(expect.arrayContaining(['package.json', 'src/server.ts', 'views/', 'node_modules/express/package.json']));
+    expect(lpk.contentEntries).toEqual(expect.arrayContaining(['package.json', 'src/app/server.ts', 'views/', 'node_modules/express/package.json']));
     for (const dep of Object.keys(pkgJson.dependencies)) {
       expect(fs.existsSync(path.join(lpk.contentDir, 'node_modules', dep, 'package.json')), dep).toBe(true);
     }

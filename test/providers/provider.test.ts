@@ -5,7 +5,7 @@ import { freePort } from '../fixtures/app.ts';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevProvider } from '../../src/dev/provider.ts';
+import { startDevProvider } from '../../devprovider/devProvider.ts';
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
 import { loginAtProvider, logoutAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 

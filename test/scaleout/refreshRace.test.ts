@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
+import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import { until } from '../fixtures/until.ts';
 import { refreshGrants } from '../fixtures/provider.ts';
 import { startCluster, type Cluster } from './cluster.ts';

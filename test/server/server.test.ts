@@ -13,9 +13,9 @@ import { until } from '../fixtures/until.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const children: ChildProcessWithoutNullStreams[] = [];
 
-/** Runs `node src/server.ts` the way the start command does, with exactly `env` (plus PATH). */
+/** Runs `node src/app/server.ts` the way the start command does, with exactly `env` (plus PATH). */
 function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['src/server.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+  const child = spawn(process.execPath, ['src/app/server.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
   children.push(child);
   let stdout = '';
   let stderr = '';

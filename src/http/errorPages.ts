@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../log/logger.ts';
-import { AppError } from './AppError.ts';
-import { wantsJson } from '../middleware/clientKind.ts';
+import { AppError } from '../errors/AppError.ts';
+import { wantsJson } from './clientKind.ts';
 import type { MessageKey } from '../i18n/index.ts';
 
 const SIGN_IN_AGAIN = new Set(['OIDC_ACCESS_DENIED', 'OIDC_LOGIN_FAILED', 'OIDC_STATE_MISMATCH', 'OIDC_TXN_EXPIRED', 'OIDC_TOKEN_REJECTED', 'OIDC_INVALID_CALLBACK', 'OIDC_PROVIDER_ERROR', 'AUTH_REQUIRED', 'OIDC_PROVIDER_UNAVAILABLE']);

@@ -1,6 +1,6 @@
 import { rateLimit } from 'express-rate-limit';
 import type { RequestHandler } from 'express';
-import { AppError } from '../errors/AppError.ts';
+import { AppError } from '../../errors/AppError.ts';
 
 /**
  * Caps how many sign-ins one client IP may start per minute. Every /login writes a pending-login

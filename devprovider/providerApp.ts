@@ -1,4 +1,4 @@
-// The one OpenID provider core behind the zero-config dev run (src/dev/provider.ts) and the test fixtures
+// The one OpenID provider core behind the zero-config dev run (devprovider/devProvider.ts) and the test fixtures
 // (test/fixtures/provider.ts). It is oidc-provider behind a small node:http front that serves the sign-in
 // pages (real password checks, automatic consent) and mounts the provider under the issuer's path.
 // Provider quirks (Dex, Casdoor) are added by callers as Koa middleware, so this file stays generic.

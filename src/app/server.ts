@@ -4,11 +4,11 @@
  */
 import type { Server } from 'node:http';
 import { config as loadDotenv } from 'dotenv';
-import { loadConfig, ConfigError } from './config/load.ts';
-import { createLogger } from './log/logger.ts';
-import { createOidcClient } from './oidc/client.ts';
-import { createSessionBackend } from './sessions/index.ts';
-import { createApp } from './app.ts';
+import { loadConfig, ConfigError } from '../config/load.ts';
+import { createLogger } from '../log/logger.ts';
+import { createOidcClient } from '../oidc/client.ts';
+import { createSessionBackend } from '../sessions/index.ts';
+import { createApp } from './createApp.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const KEEP_ALIVE_MS = 65_000;
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   let devProvider: { close(): Promise<void> } | undefined;
   let devUsers: string | undefined;
   if (config.devProvider) {
-    const { startDevProvider } = await import('./dev/provider.ts');
+    const { startDevProvider } = await import('../../devprovider/devProvider.ts');
     const dev = await startDevProvider({
       issuer: config.oidc.issuer,
       clientId: config.oidc.clientId,

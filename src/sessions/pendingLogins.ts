@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { KeyValue } from '../sessions/types.ts';
+import type { KeyValue } from './types.ts';
 import type { PendingLogin } from '../oidc/flow.ts';
 import { cookieAttributes, parseCookies } from '../security/cookies.ts';
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import type { OidcConfig } from '../config/types.ts';
-import type { OidcClient } from '../oidc/client.ts';
-import type { SessionBackend } from '../sessions/types.ts';
-import type { Logger } from '../log/logger.ts';
-import { needsRefresh, refreshTokens } from '../oidc/refresh.ts';
-import { getStored, type SessionWrites } from '../sessions/storeOps.ts';
-import { tokenInfoOf } from '../oidc/user.ts';
+import type { OidcConfig } from '../../config/types.ts';
+import type { OidcClient } from '../../oidc/client.ts';
+import type { SessionBackend } from '../../sessions/types.ts';
+import type { Logger } from '../../log/logger.ts';
+import { needsRefresh, refreshTokens } from '../../oidc/refresh.ts';
+import { getStored, type SessionWrites } from '../../sessions/storeOps.ts';
+import { tokenInfoOf } from '../../oidc/user.ts';
 
 // Failed for a passing reason (provider down): wait this long before asking again, not on every request.
 const RETRY_AFTER_MS = 30_000;

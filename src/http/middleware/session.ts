@@ -1,9 +1,9 @@
 import session, { Store, type SessionData } from 'express-session';
 import type { RequestHandler } from 'express';
-import type { SessionConfig } from '../config/types.ts';
-import type { SessionBackend } from '../sessions/types.ts';
-import type { SessionWrites, StoredSession } from '../sessions/storeOps.ts';
-import { cookieAttributes } from '../security/cookies.ts';
+import type { SessionConfig } from '../../config/types.ts';
+import type { SessionBackend } from '../../sessions/types.ts';
+import type { SessionWrites, StoredSession } from '../../sessions/storeOps.ts';
+import { cookieAttributes } from '../../security/cookies.ts';
 
 type Cb = (err?: unknown, value?: never) => void;
 

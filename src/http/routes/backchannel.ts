@@ -1,11 +1,11 @@
 import express, { Router } from 'express';
-import type { OidcConfig } from '../config/types.ts';
-import type { OidcClient } from '../oidc/client.ts';
-import type { SessionBackend } from '../sessions/types.ts';
-import type { Logger } from '../log/logger.ts';
-import { verifyLogoutToken } from '../oidc/logoutToken.ts';
-import { AppError } from '../errors/AppError.ts';
-import { endSessions, type SessionWrites } from '../sessions/storeOps.ts';
+import type { OidcConfig } from '../../config/types.ts';
+import type { OidcClient } from '../../oidc/client.ts';
+import type { SessionBackend } from '../../sessions/types.ts';
+import type { Logger } from '../../log/logger.ts';
+import { verifyLogoutToken } from '../../oidc/logoutToken.ts';
+import { AppError } from '../../errors/AppError.ts';
+import { endSessions, type SessionWrites } from '../../sessions/storeOps.ts';
 
 const MIN_JTI_TTL_SEC = 600;
 

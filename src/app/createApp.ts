@@ -1,20 +1,20 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import type { AppConfig } from './config/types.ts';
-import type { OidcClient } from './oidc/client.ts';
-import type { SessionBackend } from './sessions/types.ts';
-import type { Logger } from './log/logger.ts';
-import { requestContext } from './middleware/requestContext.ts';
-import { securityHeaders } from './middleware/security.ts';
-import { sessionMiddleware, sessionLifetime } from './middleware/session.ts';
-import { healthRoutes } from './routes/health.ts';
-import { authRoutes } from './routes/auth.ts';
-import { backchannelRoutes } from './routes/backchannel.ts';
-import { tokenRefresh } from './middleware/tokenRefresh.ts';
-import { pageRoutes } from './routes/pages.ts';
-import { errorHandler, notFound } from './errors/handler.ts';
-import { sessionWrites } from './sessions/storeOps.ts';
+import type { AppConfig } from '../config/types.ts';
+import type { OidcClient } from '../oidc/client.ts';
+import type { SessionBackend } from '../sessions/types.ts';
+import type { Logger } from '../log/logger.ts';
+import { requestContext } from './requestLog.ts';
+import { securityHeaders } from './securityHeaders.ts';
+import { sessionMiddleware, sessionLifetime } from '../http/middleware/session.ts';
+import { healthRoutes } from './health.ts';
+import { authRoutes } from '../http/routes/signIn.ts';
+import { backchannelRoutes } from '../http/routes/backchannel.ts';
+import { tokenRefresh } from '../http/middleware/tokenRefresh.ts';
+import { pageRoutes } from './pages.ts';
+import { errorHandler, notFound } from '../http/errorPages.ts';
+import { sessionWrites } from '../sessions/storeOps.ts';
 
 export interface AppDeps {
   config: AppConfig;
@@ -25,7 +25,7 @@ export interface AppDeps {
   devUsers?: string;
 }
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Builds the Express app. Synchronous and side-effect free: no env, no network, no listen. */
 export function createApp(deps: AppDeps): Express {

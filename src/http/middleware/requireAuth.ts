@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
-import { AppError } from '../errors/AppError.ts';
-import { wantsJson } from './clientKind.ts';
-import { isSafeReturnTo } from '../security/returnTo.ts';
+import { AppError } from '../../errors/AppError.ts';
+import { wantsJson } from '../clientKind.ts';
+import { isSafeReturnTo } from '../../security/returnTo.ts';
 
 export function isSignedIn(req: Request): boolean {
   return Boolean(req.session?.user);

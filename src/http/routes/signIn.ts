@@ -1,17 +1,17 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { Router, type Request } from 'express';
-import type { AppConfig } from '../config/types.ts';
-import type { OidcClient } from '../oidc/client.ts';
-import type { SessionBackend } from '../sessions/types.ts';
-import type { Logger } from '../log/logger.ts';
-import { startLogin, finishLogin, buildLogoutUrl, revokeTokens } from '../oidc/flow.ts';
-import { tokenInfoOf, type StoredTokens } from '../oidc/user.ts';
-import { endSessions, type SessionWrites } from '../sessions/storeOps.ts';
-import { createPendingLogins } from '../auth/pendingLogins.ts';
-import { safeReturnTo } from '../security/returnTo.ts';
-import { cookieAttributes, parseCookies } from '../security/cookies.ts';
-import { AppError } from '../errors/AppError.ts';
-import { wantsJson } from '../middleware/clientKind.ts';
+import type { AppConfig } from '../../config/types.ts';
+import type { OidcClient } from '../../oidc/client.ts';
+import type { SessionBackend } from '../../sessions/types.ts';
+import type { Logger } from '../../log/logger.ts';
+import { startLogin, finishLogin, buildLogoutUrl, revokeTokens } from '../../oidc/flow.ts';
+import { tokenInfoOf, type StoredTokens } from '../../oidc/user.ts';
+import { endSessions, type SessionWrites } from '../../sessions/storeOps.ts';
+import { createPendingLogins } from '../../sessions/pendingLogins.ts';
+import { safeReturnTo } from '../../security/returnTo.ts';
+import { cookieAttributes, parseCookies } from '../../security/cookies.ts';
+import { AppError } from '../../errors/AppError.ts';
+import { wantsJson } from '../clientKind.ts';
 import { loginRateLimit } from '../middleware/loginRateLimit.ts';
 
 export interface AuthRouteDeps {

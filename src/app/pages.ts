@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, requireGroup } from '../middleware/auth.ts';
-import { wantsJson } from '../middleware/clientKind.ts';
+import { requireAuth, requireGroup } from '../http/middleware/requireAuth.ts';
+import { wantsJson } from '../http/clientKind.ts';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
