@@ -299,8 +299,9 @@ async function serveExpressOpenidConnect(): Promise<void> {
   );
   app.get('/profile', requiresAuth(), (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    const expiresAt = req.oidc.accessToken?.expires_in;
-    res.json({ user: req.oidc.user, session: { tokenExpiresIn: expiresAt, refreshable: Boolean(req.oidc.refreshToken) } });
+    // Its req.oidc, not ours: both libraries declare the same request property.
+    const oidc = req.oidc as unknown as import('express-openid-connect').RequestContext;
+    res.json({ user: oidc.user, session: { tokenExpiresIn: oidc.accessToken?.expires_in, refreshable: Boolean(oidc.refreshToken) } });
   });
   app.listen(port, '127.0.0.1');
 }

@@ -16,8 +16,9 @@ import express, { type Express } from 'express';
 import { startStack, signIn, ownSession } from '../test/fixtures/stack.ts';
 import { securityHeaders } from '../src/app/securityHeaders.ts';
 import { sessionMiddleware } from '../src/http/middleware/session.ts';
+import { proxyTrust } from '../src/http/proxyTrust.ts';
 import { sessionWrites } from '../src/sessions/storeOps.ts';
-import { requestContext } from '../src/app/requestLog.ts';
+import { requestLog } from '../src/app/requestLog.ts';
 import { createLogger } from '../src/log/logger.ts';
 
 const RUNS = 2;
@@ -49,9 +50,13 @@ async function measure(app: Express): Promise<number> {
 
 function layered(depth: number): Express {
   const app = express();
-  if (depth >= 1) app.use(requestContext(logger));
-  if (depth >= 2) app.use(securityHeaders(stack.app.oidc, false));
-  if (depth >= 3) app.use(sessionMiddleware(stack.app.config.session, stack.app.sessions, sessionWrites(stack.app.sessions, stack.app.config.session.absoluteTimeoutSec)));
+  const { config, sessions } = stack.app;
+  if (depth >= 1) app.use(requestLog(logger));
+  if (depth >= 2) app.use(securityHeaders(stack.app.auth, false));
+  if (depth >= 3) {
+    const writes = sessionWrites(sessions, config.session.absoluteTimeoutSec);
+    app.use(sessionMiddleware(config.session, sessions, writes, proxyTrust(config.trustProxy), () => false));
+  }
   app.get('/profile', (_req, res) => res.json(body));
   return app;
 }

@@ -1,22 +1,18 @@
 import { Router } from 'express';
-import type { OidcClient } from '../oidc/client.ts';
-import type { SessionBackend } from '../sessions/types.ts';
+import type { LazycatAuth } from '../index.ts';
 
-/** Liveness and readiness, before the session middleware so they never touch a cookie. */
-export function healthRoutes(oidc: OidcClient, sessions: SessionBackend): Router {
+/** Liveness and readiness, before the sign-in router so they never touch a cookie. */
+export function healthRoutes(auth: LazycatAuth): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const provider = oidc.isReady();
-    const store = await sessions.ping().then(
-      () => true,
-      () => false,
-    );
+    const checks = await auth.readiness();
+    const ready = checks.provider && checks.store;
     res.setHeader('Cache-Control', 'no-store');
-    res.status(provider && store ? 200 : 503).json({ status: provider && store ? 'ready' : 'not_ready', checks: { provider, store } });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
   return router;
 }

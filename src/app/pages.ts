@@ -1,36 +1,35 @@
 import { Router } from 'express';
-import { requireAuth, requireGroup } from '../http/middleware/requireAuth.ts';
-import { wantsJson } from '../http/clientKind.ts';
+import { requireAuth, requireGroup, wantsJson, AppError } from '../index.ts';
 
-const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+const iso = (d: Date | undefined): string | undefined => d?.toISOString();
 
-/** Home, profile and the admin example page. */
+/** Home, profile and the admin example page: built on req.oidc and the guards like any host app. */
 export function pageRoutes(options: { devUsers?: string | undefined }): Router {
   const router = Router();
 
   router.get('/', (req, res) => {
-    res.render('home', { signedOutNotice: req.query.signed_out === '1' && !req.session.user, devUsers: options.devUsers });
+    res.render('home', { signedOutNotice: req.query.signed_out === '1' && !req.oidc.isAuthenticated(), devUsers: options.devUsers });
   });
 
   router.get('/profile', requireAuth(), (req, res) => {
-    const s = req.session;
-    const user = s.user!;
+    const info = req.oidc.session!;
     const session = {
-      signedInAt: iso(user.signedInAt),
-      expiresAt: iso(s.cookie.expires ? s.cookie.expires.getTime() : undefined),
-      tokenExpiresAt: iso(s.tokenInfo?.expiresAt),
-      refreshable: Boolean(s.tokenInfo?.refreshable),
+      signedInAt: iso(info.signedInAt),
+      expiresAt: iso(info.expiresAt),
+      tokenExpiresAt: iso(info.tokenExpiresAt),
+      refreshable: info.refreshable,
     };
     res.setHeader('Cache-Control', 'no-store');
-    if (wantsJson(req)) return res.json({ user, session });
-    res.render('profile', { session });
+    if (wantsJson(req)) return res.json({ user: req.oidc.user, claims: req.oidc.idTokenClaims, session });
+    res.render('profile', { session, claims: req.oidc.idTokenClaims ?? {} });
   });
 
   router.get('/admin', requireGroup('ADMIN'), (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    if (wantsJson(req)) return res.json({ admin: true, sub: req.session.user!.sub });
+    if (wantsJson(req)) return res.json({ admin: true, sub: req.oidc.user!.sub });
     res.render('admin');
   });
 
+  router.use((_req, _res, next) => next(new AppError('NOT_FOUND')));
   return router;
 }

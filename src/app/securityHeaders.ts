@@ -1,19 +1,19 @@
 import helmet from 'helmet';
 import type { RequestHandler } from 'express';
-import type { OidcClient } from '../oidc/client.ts';
+import type { LazycatAuth } from '../index.ts';
 
 /**
  * Strict CSP: no script at all, styles and images from us (avatars from any https host).
  * form-action must also allow the provider's end-session origin, because browsers apply it
  * to the redirect that follows the logout form's POST.
  */
-export function securityHeaders(oidc: OidcClient, https: boolean): RequestHandler {
+export function securityHeaders(auth: LazycatAuth, https: boolean): RequestHandler {
   // Worked out once, when the provider is first known: this runs on every response.
   let origins: { endSession: string; issuer: string } | undefined;
   const providerOrigins = (): { endSession: string; issuer: string } => {
     if (origins) return origins;
-    if (!oidc.isReady()) return { endSession: "'self'", issuer: "'self'" };
-    const provider = oidc.provider();
+    const provider = auth.provider();
+    if (!provider) return { endSession: "'self'", issuer: "'self'" };
     origins = {
       endSession: provider.endSessionEndpoint ? new URL(provider.endSessionEndpoint).origin : "'self'",
       issuer: new URL(provider.issuer).origin,

@@ -4,22 +4,15 @@
  */
 import type { Server } from 'node:http';
 import { config as loadDotenv } from 'dotenv';
-import { loadConfig, ConfigError } from '../config/load.ts';
-import { createLogger } from '../log/logger.ts';
-import { createOidcClient } from '../oidc/client.ts';
-import { createSessionBackend } from '../sessions/index.ts';
+import { lazycatAuth, loadConfig, ConfigError, createLogger, type AppConfig } from '../index.ts';
 import { createApp } from './createApp.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const KEEP_ALIVE_MS = 65_000;
 
-async function main(): Promise<void> {
-  // .env is for local development; real environment variables win over it.
-  if (process.env.NODE_ENV !== 'production') loadDotenv({ quiet: true });
-
-  let config;
+function configOrExit(): AppConfig {
   try {
-    config = loadConfig(process.env);
+    return loadConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`lzc-oidc: ${err.message}\nSee README.md (Configuration) and .env.example.\n`);
@@ -27,20 +20,33 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+}
+
+/** The zero-config first run: an embedded provider with demo users. Loaded only then, and never packaged. */
+async function startDevProvider(config: AppConfig) {
+  const dev = await import('../../devprovider/devProvider.ts').catch((err: unknown) => {
+    throw new Error('no provider is configured, and the embedded development provider is not part of a built package: set LAZYCAT_AUTH_OIDC_ISSUER_URI, or run `npm start` in the repository', { cause: err });
+  });
+  return dev.startDevProvider({
+    issuer: config.oidc.issuer,
+    clientId: config.oidc.clientId,
+    clientSecret: config.oidc.clientSecret ?? '',
+    redirectUris: [config.oidc.redirectUri],
+    postLogoutRedirectUris: [config.oidc.postLogoutRedirectUri],
+  });
+}
+
+async function main(): Promise<void> {
+  // .env is for local development; real environment variables win over it.
+  if (process.env.NODE_ENV !== 'production') loadDotenv({ quiet: true });
+  const config = configOrExit();
   const logger = createLogger(config.logLevel);
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
   let devProvider: { close(): Promise<void> } | undefined;
   let devUsers: string | undefined;
   if (config.devProvider) {
-    const { startDevProvider } = await import('../../devprovider/devProvider.ts');
-    const dev = await startDevProvider({
-      issuer: config.oidc.issuer,
-      clientId: config.oidc.clientId,
-      clientSecret: config.oidc.clientSecret ?? '',
-      redirectUris: [config.oidc.redirectUri],
-      postLogoutRedirectUris: [config.oidc.postLogoutRedirectUri],
-    });
+    const dev = await startDevProvider(config);
     devProvider = dev;
     devUsers = dev.users.map((u) => `${u.username} / ${u.password}`).join(', ');
     logger.warn({ issuer: dev.issuer }, 'No provider configured: started the embedded DEVELOPMENT provider (never used in production)');
@@ -50,21 +56,19 @@ async function main(): Promise<void> {
     logger.warn('SESSION_SECRET is not set: using a random one, so sessions end when the process restarts');
   }
 
-  let sessions;
+  const auth = lazycatAuth({ config, logger, pages: 'builtin', afterSignIn: '/profile' });
   try {
-    sessions = await createSessionBackend(config.session, logger);
+    await auth.start();
   } catch (err) {
-    process.stderr.write(`lzc-oidc: cannot open the session store: ${(err as Error).message}\n`);
+    process.stderr.write(`lzc-oidc: cannot open the session store: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}\n`);
     process.exit(1);
   }
-  const oidc = createOidcClient(config.oidc, logger);
-  void oidc.start();
-  const app = createApp({ config, oidc, sessions, logger, ...(devUsers && { devUsers }) });
+  const app = createApp({ auth, logger, trustProxy: config.trustProxy, https: config.session.secureCookie, ...(devUsers && { devUsers }) });
 
   const server: Server = app.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ host: config.host, port, publicOrigin: config.publicOrigin, store: sessions.kind }, 'listening');
+    logger.info({ host: config.host, port, publicOrigin: config.publicOrigin, store: config.session.store }, 'listening');
     if (config.devProvider) process.stdout.write(`  Open http://localhost:${port}/ in your browser.\n\n`);
   });
   // Lazycat's ingress, like most reverse proxies, reuses idle upstream connections. Node closes them after 5 s,
@@ -82,9 +86,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
-    oidc.stop();
     server.close(async () => {
-      await sessions.close().catch((err: unknown) => logger.warn({ err }, 'session store close failed'));
+      await auth.close().catch((err: unknown) => logger.warn({ err }, 'session store close failed'));
       await devProvider?.close();
       logger.info('stopped');
       process.exit(0);

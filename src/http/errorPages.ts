@@ -1,40 +1,70 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from '../log/logger.ts';
 import { AppError } from '../errors/AppError.ts';
 import { wantsJson } from './clientKind.ts';
+import { languageOf, renderPage } from './render.ts';
 import type { MessageKey } from '../i18n/index.ts';
+import type { AuthPaths } from './paths.ts';
 
 const SIGN_IN_AGAIN = new Set(['OIDC_ACCESS_DENIED', 'OIDC_LOGIN_FAILED', 'OIDC_STATE_MISMATCH', 'OIDC_TXN_EXPIRED', 'OIDC_TOKEN_REJECTED', 'OIDC_INVALID_CALLBACK', 'OIDC_PROVIDER_ERROR', 'AUTH_REQUIRED', 'OIDC_PROVIDER_UNAVAILABLE']);
+const SAFE_ID = /^[\w.-]{1,64}$/;
 
-function toAppError(err: unknown): AppError {
+/** The request id for logs and error pages: the host's (pino-http, our reference app) when it set one, else a fresh one. */
+export function requestIdOf(req: Request): string {
+  const r = req as Request & { id?: unknown };
+  if (typeof r.id === 'string' && SAFE_ID.test(r.id)) return r.id;
+  const incoming = req.get('x-request-id');
+  const id = incoming && SAFE_ID.test(incoming) ? incoming : randomUUID();
+  r.id = id;
+  return id;
+}
+
+/** What reaches a host's error handler from the HTTP edge: always an AppError with a code and a status. */
+export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   // body-parser and friends mark client mistakes with a 4xx status.
-  const status = (err as { status?: unknown }).status;
+  const status = (err as { status?: unknown } | undefined)?.status;
   if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', { cause: err });
   if (typeof status === 'number' && status >= 400 && status < 500) return new AppError('BAD_REQUEST', { cause: err });
   return new AppError('INTERNAL', { cause: err });
 }
 
-export const notFound: RequestHandler = (_req, _res, next) => next(new AppError('NOT_FOUND'));
-
-/** The one error handler: logs the cause, answers with a stable code as a page or JSON, never a stack or provider text. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+/** Logs the cause, then answers with a stable code as a zh-CN/en page or JSON: never a stack or a provider's text. */
+export function errorRenderer(logger: Logger, paths: AuthPaths) {
+  return (err: unknown, req: Request, res: Response): void => {
     const e = toAppError(err);
-    const log = { reqId: req.id, code: e.code, status: e.status, details: e.details, err: e.cause ?? e };
+    const requestId = requestIdOf(req);
+    const log = { reqId: requestId, code: e.code, status: e.status, details: e.details, err: e.cause ?? e };
     if (e.status >= 500) logger.error(log, 'request failed');
     else if (e.code !== 'NOT_FOUND' && e.code !== 'AUTH_REQUIRED') logger.warn(log, 'request rejected');
-    if (res.headersSent) return req.socket.destroy();
-    const message = req.t(`error.${e.code}` as MessageKey);
+    if (res.headersSent) {
+      req.socket.destroy();
+      return;
+    }
     res.status(e.status).setHeader('Cache-Control', 'no-store');
     if (e.status === 503) res.setHeader('Retry-After', '5');
-    if (wantsJson(req)) return res.json({ error: { code: e.code, message, requestId: req.id } });
-    res.render('error', { code: e.code, message, requestId: req.id, signInAgain: SIGN_IN_AGAIN.has(e.code) }, (renderErr, html) => {
-      if (renderErr) {
-        logger.error({ reqId: req.id, err: renderErr }, 'error page failed to render');
-        return res.type('text/plain').send(`${e.code} (${req.id})`);
-      }
-      res.send(html);
-    });
+    const lang = languageOf(req);
+    const message = lang.t(`error.${e.code}` as MessageKey);
+    if (wantsJson(req)) {
+      res.json({ error: { code: e.code, message, requestId } });
+      return;
+    }
+    const data = { code: e.code, message, requestId, signInAgain: SIGN_IN_AGAIN.has(e.code) };
+    renderPage(req, res, 'error', data, { paths, logger, lang, fallback: `${e.code} (${requestId})` });
   };
+}
+
+/**
+ * The built-in error pages as an Express error handler, for a host that wants them for its own routes too
+ * (mount it last). Errors from lazycatAuth()'s own routes and from requireAuth() use them with `pages: 'builtin'`.
+ */
+export function errorPages(logger: Logger, paths: AuthPaths): ErrorRequestHandler {
+  const render = errorRenderer(logger, paths);
+  return (err, req, res, _next) => render(err, req, res);
+}
+
+/** Shared by the library's routes: builtin pages answer here, otherwise the host's handler gets the AppError. */
+export function errorBoundary(pages: 'builtin' | 'host', render: ReturnType<typeof errorRenderer>): ErrorRequestHandler {
+  return (err, req, res, next) => (pages === 'builtin' ? render(err, req, res) : next(toAppError(err)));
 }

@@ -5,7 +5,7 @@ const SLASH_TRICK = /[/\\](\s*|\.{1,2})[/\\]/;
 const FORBIDDEN = /[\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\\\u2044\u2215\u29f8\uff0f\uff3c]/;
 const PROBE_ORIGIN = 'http://probe.invalid';
 // Paths that would loop back into the sign-in machinery.
-const AUTH_ROUTES = /^\/(login|callback|logout)(\/|$|\?)/;
+const DEFAULT_AUTH_PATHS = ['/login', '/callback', '/logout'];
 
 function looksSafe(value: string): boolean {
   return value.startsWith('/') && !value.startsWith('//') && !SLASH_TRICK.test(value) && !FORBIDDEN.test(value);
@@ -45,7 +45,10 @@ export function isSafeReturnTo(value: unknown): value is string {
   }
 }
 
-/** The returnTo to use: the requested one when safe and not an auth route, else "/". */
-export function safeReturnTo(value: unknown): string {
-  return isSafeReturnTo(value) && !AUTH_ROUTES.test(value) ? value : '/';
+const under = (value: string, route: string): boolean =>
+  value.startsWith(route) && (value.length === route.length || /^[/?#]/.test(value.slice(route.length)));
+
+/** The returnTo to use: the requested one when safe and not one of the sign-in routes (or below them), else `fallback`. */
+export function safeReturnTo(value: unknown, fallback = '/', authPaths: readonly string[] = DEFAULT_AUTH_PATHS): string {
+  return isSafeReturnTo(value) && !authPaths.some((route) => under(value, route)) ? value : fallback;
 }

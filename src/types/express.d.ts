@@ -1,6 +1,5 @@
 import 'express-session';
 import type { SessionUser, TokenInfo } from '../oidc/user.ts';
-import type { Locale, Translate } from '../i18n/index.ts';
 
 declare module 'express-session' {
   interface SessionData {
@@ -11,15 +10,5 @@ declare module 'express-session' {
     csrf: string;
     createdAt: number;
     lastSeen: number;
-  }
-}
-
-declare global {
-  namespace Express {
-    interface Request {
-      id: string;
-      locale: Locale;
-      t: Translate;
-    }
   }
 }

@@ -179,7 +179,7 @@ export async function expectSignInAccepted(stack: Stack, { beforeCallback }: { b
   const res = await agent.get(callback);
   expect({ status: res.status, location: res.headers.location, code: /data-error-code="([A-Z_]+)"/.exec(res.text)?.[1] }).toEqual({
     status: 303,
-    location: '/',
+    location: '/profile',
     code: undefined,
   });
   expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(200);

@@ -109,11 +109,11 @@ describe('callback failures', () => {
     expect((await agent.get(newest)).headers.location).toBe('/profile?n=6');
   });
 
-  it('sends an unsafe returnTo home instead of off-site', async () => {
+  it('sends an unsafe returnTo to the signed-in page instead of off-site', async () => {
     for (const evil of ['//evil.example', '/\\evil.example', 'https://evil.example/', '/%2F%2Fevil.example']) {
       const res = await signIn(stack, stack.browser(), { returnTo: evil });
       expect(res.status).toBe(303);
-      expect(res.headers.location).toBe('/');
+      expect(res.headers.location).toBe('/profile');
     }
   });
 

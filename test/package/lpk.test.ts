@@ -217,7 +217,7 @@ describe('the unpacked app on a Lazycat-like box', () => {
     const browser = new ProviderBrowser();
     const callback = await signIn(browser);
     expect(callback.status).toBe(303);
-    expect(callback.headers.get('location')).toBe('/');
+    expect(callback.headers.get('location')).toBe('/profile');
     expect(browser.names()).toContain('__Host-lzc-oidc.sid');
     const profile = await profileOf(browser);
     expect(profile.status).toBe(200);

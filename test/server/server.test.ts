@@ -80,7 +80,7 @@ describe('the server process', () => {
     await until(() => second.out().includes('Open http://localhost:'), 'the server to start again', 20_000);
     const profile = await agent.get('/profile').set('Accept', 'application/json');
     expect(profile.status).toBe(200);
-    expect(profile.body.user.preferred_username).toBe('bob');
+    expect(profile.body.user.username).toBe('bob');
 
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);

@@ -3,6 +3,7 @@ import { en } from '../../src/i18n/en.ts';
 import { zhCN } from '../../src/i18n/zh-CN.ts';
 import { negotiateLocale, translator } from '../../src/i18n/index.ts';
 import { ERROR_CODES } from '../../src/errors/codes.ts';
+import { translator as appTranslator } from '../../src/app/messages.ts';
 
 describe('i18n', () => {
   it('has the same keys in both languages and a message for every error code', () => {
@@ -23,7 +24,8 @@ describe('i18n', () => {
     expect(negotiateLocale(header)).toBe(locale);
   });
 
-  it('fills placeholders', () => {
-    expect(translator('zh-CN')('home.signedIn.title', { name: '小明' })).toBe('你好，小明');
+  it('fills placeholders, in the library and in the reference app', () => {
+    expect(translator('zh-CN')('error.title')).toBe('出错了');
+    expect(appTranslator('zh-CN')('home.signedIn.title', { name: '小明' })).toBe('你好，小明');
   });
 });

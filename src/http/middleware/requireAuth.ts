@@ -1,20 +1,32 @@
-import type { Request, RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AppError } from '../../errors/AppError.ts';
 import { wantsJson } from '../clientKind.ts';
 import { isSafeReturnTo } from '../../security/returnTo.ts';
+import { instanceOf } from '../context.ts';
 
-export function isSignedIn(req: Request): boolean {
-  return Boolean(req.session?.user);
+/** With built-in pages the answer is rendered here; otherwise the host's error handler gets the AppError. */
+function refuse(err: AppError, req: Request, res: Response, next: NextFunction): void {
+  const instance = instanceOf(req);
+  if (instance?.pages === 'builtin') return instance.renderError(err, req, res);
+  next(err);
 }
 
-/** Browser navigations go to sign-in and come back; API/XHR callers get 401 JSON. */
+function mounted(req: Request, next: NextFunction): boolean {
+  if (instanceOf(req)) return true;
+  next(new Error('requireAuth()/requireGroup() need app.use(lazycatAuth()) before them'));
+  return false;
+}
+
+/** Signed in, or: browser navigations go to sign-in and come back; API/XHR callers get 401 JSON. */
 export function requireAuth(): RequestHandler {
   return (req, res, next) => {
-    if (isSignedIn(req)) return next();
-    if (wantsJson(req) || req.method !== 'GET') return next(new AppError('AUTH_REQUIRED'));
+    if (!mounted(req, next)) return;
+    if (req.oidc.isAuthenticated()) return next();
+    if (wantsJson(req) || req.method !== 'GET') return refuse(new AppError('AUTH_REQUIRED'), req, res, next);
+    const login = instanceOf(req)!.loginPath;
     // Only a returnTo that /login would accept (it drops unsafe ones and any over 2048 characters): a long
     // URL, percent-encoded again, would otherwise make a Location header no client or proxy reads.
-    res.redirect(302, isSafeReturnTo(req.originalUrl) ? `/login?returnTo=${encodeURIComponent(req.originalUrl)}` : '/login');
+    res.redirect(302, isSafeReturnTo(req.originalUrl) ? `${login}?returnTo=${encodeURIComponent(req.originalUrl)}` : login);
   };
 }
 
@@ -24,7 +36,7 @@ export function requireGroup(group: string): RequestHandler {
   return (req, res, next) => {
     auth(req, res, (err?: unknown) => {
       if (err) return next(err);
-      if (!req.session.user?.groups.includes(group)) return next(new AppError('FORBIDDEN', { details: { group } }));
+      if (!req.oidc.user?.groups.includes(group)) return refuse(new AppError('FORBIDDEN', { details: { group } }), req, res, next);
       next();
     });
   };

@@ -1,9 +1,10 @@
 import session, { Store, type SessionData } from 'express-session';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { SessionConfig } from '../../config/types.ts';
 import type { SessionBackend } from '../../sessions/types.ts';
 import type { SessionWrites, StoredSession } from '../../sessions/storeOps.ts';
 import { cookieAttributes } from '../../security/cookies.ts';
+import type { ProxyTrust } from '../proxyTrust.ts';
 
 type Cb = (err?: unknown, value?: never) => void;
 
@@ -32,9 +33,21 @@ class GuardedStore extends Store {
   }
 }
 
-/** express-session over the configured store: the cookie holds only the signed session id. */
-export function sessionMiddleware(cfg: SessionConfig, backend: SessionBackend, writes: SessionWrites): RequestHandler {
-  return session({
+/**
+ * express-session over the configured store: the cookie holds only the signed session id.
+ * A request without our cookie skips it entirely (no id generated, no store read, no Set-Cookie), so
+ * public routes and static files of the host app cost nothing; `needsSession` names the routes that
+ * create one (the callback). Behind a proxy, whether the cookie may be Secure is decided by the
+ * library's TRUST_PROXY, never by the host app's setting.
+ */
+export function sessionMiddleware(
+  cfg: SessionConfig,
+  backend: SessionBackend,
+  writes: SessionWrites,
+  trust: ProxyTrust,
+  needsSession: (req: Request) => boolean,
+): RequestHandler {
+  const options = {
     name: cfg.cookieName,
     secret: cfg.secrets,
     store: new GuardedStore(backend.store, writes),
@@ -43,9 +56,17 @@ export function sessionMiddleware(cfg: SessionConfig, backend: SessionBackend, w
     rolling: false,
     // Not 'destroy': when the store read fails (Redis down), req.session is unset and express-session
     // would then destroy the session and, when that fails too, kill the response's socket.
-    unset: 'keep',
+    unset: 'keep' as const,
     cookie: { ...cookieAttributes(cfg.secureCookie), maxAge: cfg.idleTimeoutSec * 1000 },
-  });
+  };
+  // express-session trusts X-Forwarded-Proto only with proxy: true; pick per request who may say it.
+  const viaProxy = session({ ...options, proxy: true });
+  const direct = session({ ...options, proxy: false });
+  const marker = `${cfg.cookieName}=`;
+  return (req, res, next) => {
+    if (!req.headers.cookie?.includes(marker) && !needsSession(req)) return next();
+    (trust.isHttps(req) ? viaProxy : direct)(req, res, next);
+  };
 }
 
 /**
@@ -57,7 +78,7 @@ export function sessionLifetime(cfg: SessionConfig, now: () => number = Date.now
   const idleMs = cfg.idleTimeoutSec * 1000;
   const absoluteMs = cfg.absoluteTimeoutSec * 1000;
   const slideEveryMs = Math.max(idleMs / 10, 1000);
-  return (req, res, next) => {
+  return (req, _res, next) => {
     const s = req.session;
     if (!s?.user) return next();
     const t = now();
@@ -72,7 +93,6 @@ export function sessionLifetime(cfg: SessionConfig, now: () => number = Date.now
       s.lastSeen = t;
       s.cookie.maxAge = Math.min(idleMs, createdAt + absoluteMs - t);
     }
-    res.locals.user = s.user;
     next();
   };
 }

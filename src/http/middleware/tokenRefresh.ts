@@ -7,6 +7,7 @@ import type { Logger } from '../../log/logger.ts';
 import { needsRefresh, refreshTokens } from '../../oidc/refresh.ts';
 import { getStored, type SessionWrites } from '../../sessions/storeOps.ts';
 import { tokenInfoOf } from '../../oidc/user.ts';
+import { requestIdOf } from '../errorPages.ts';
 
 // Failed for a passing reason (provider down): wait this long before asking again, not on every request.
 const RETRY_AFTER_MS = 30_000;
@@ -77,17 +78,16 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
       }),
     );
 
-  return async (req, res, next) => {
+  return async (req, _res, next) => {
     if (!req.session?.user || !needsRefresh(req.session.tokenInfo, margin) || !oidc.isReady()) return next();
     const id = req.sessionID;
     let flight = inflight.get(id);
     if (!flight) {
-      flight = refreshUnderLock(id, req.id).finally(() => inflight.delete(id));
+      flight = refreshUnderLock(id, requestIdOf(req)).finally(() => inflight.delete(id));
       inflight.set(id, flight);
     }
     await flight;
     await reload(req);
-    res.locals.user = req.session.user;
     next();
   };
 }

@@ -1,11 +1,9 @@
 import express, { Router } from 'express';
-import type { OidcConfig } from '../../config/types.ts';
-import type { OidcClient } from '../../oidc/client.ts';
-import type { SessionBackend } from '../../sessions/types.ts';
-import type { Logger } from '../../log/logger.ts';
 import { verifyLogoutToken } from '../../oidc/logoutToken.ts';
 import { AppError } from '../../errors/AppError.ts';
-import { endSessions, type SessionWrites } from '../../sessions/storeOps.ts';
+import { endSessions } from '../../sessions/storeOps.ts';
+import { requestIdOf } from '../errorPages.ts';
+import type { AuthDeps } from '../deps.ts';
 
 const MIN_JTI_TTL_SEC = 600;
 
@@ -15,14 +13,14 @@ const MIN_JTI_TTL_SEC = 600;
  * Mounted before the session middleware: this request carries no cookie and must not create a session.
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest
  */
-export function backchannelRoutes(deps: { oidcConfig: OidcConfig; oidc: OidcClient; sessions: SessionBackend; writes: SessionWrites; logger: Logger }): Router {
-  const { oidcConfig, oidc, sessions, writes, logger } = deps;
+export function backchannelRoutes({ config, oidc, sessions, writes, logger, paths }: AuthDeps): Router {
+  const oidcConfig = config.oidc;
   const router = Router();
-  router.post('/backchannel-logout', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+  router.post(paths.backchannel, express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const token = (req.body as Record<string, unknown> | undefined)?.logout_token;
     const fail = (description: string) => {
-      logger.warn({ reqId: req.id, reason: description }, 'back-channel logout rejected');
+      logger.warn({ reqId: requestIdOf(req), reason: description }, 'back-channel logout rejected');
       res.status(400).json({ error: 'invalid_request', error_description: description });
     };
     if (typeof token !== 'string' || !token) return fail('logout_token is required');
@@ -38,7 +36,7 @@ export function backchannelRoutes(deps: { oidcConfig: OidcConfig; oidc: OidcClie
     // With a sid, end just that provider session; with only a sub, every session of the user.
     const ids = await sessions.findSessions(claims.sid ? { sid: claims.sid } : { sub: claims.sub! });
     const ended = await endSessions(sessions, writes, ids, claims.sub ? (s) => s.user?.sub === claims.sub : () => true);
-    logger.info({ reqId: req.id, sub: claims.sub, sid: claims.sid, ended }, 'back-channel logout');
+    logger.info({ reqId: requestIdOf(req), sub: claims.sub, sid: claims.sid, ended }, 'back-channel logout');
     res.status(200).end();
   });
   return router;

@@ -1,0 +1,144 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { SessionUser } from '../oidc/user.ts';
+import type { SessionWrites } from '../sessions/storeOps.ts';
+
+/** The signed-in user as host apps see it: a stable shape, whatever the provider called its claims. */
+export interface OidcUser {
+  /** The provider's stable, unique id for the user. */
+  sub: string;
+  /** Display name. */
+  name?: string;
+  /** Login name (`preferred_username`; Casdoor's `name`). */
+  username?: string;
+  email?: string;
+  /** Avatar URL (http or https only). */
+  picture?: string;
+  /** Group names; Lazycat marks box administrators with `ADMIN`. */
+  groups: string[];
+  /** The provider that signed the user in. */
+  issuer: string;
+}
+
+/** Facts about the current sign-in, for a profile page or an API. */
+export interface OidcSessionInfo {
+  signedInAt: Date;
+  /** When the session ends if left idle (the idle and absolute lifetimes both count). */
+  expiresAt: Date | undefined;
+  /** When the access token expires; the library refreshes it ahead of that when it can. */
+  tokenExpiresAt: Date | undefined;
+  refreshable: boolean;
+}
+
+/** `req.oidc`: reads only. Actions (sign in, sign out) are routes, so they work from any page or form. */
+export interface OidcContext {
+  /** The signed-in user, or undefined. */
+  readonly user: OidcUser | undefined;
+  isAuthenticated(): boolean;
+  /**
+   * A valid access token for calling APIs as the user, refreshed first when it is about to expire;
+   * undefined when signed out or when no valid token can be had. Never send it to the browser.
+   */
+  accessToken(): Promise<string | undefined>;
+  /**
+   * Claims of the verified ID token, merged with userinfo, trimmed to strings, numbers, booleans and string lists
+   * (at most 40, each string at most 256 characters); protocol claims such as `nonce` and `at_hash` are left out.
+   */
+  readonly idTokenClaims: Readonly<Record<string, string | number | boolean | string[]>> | undefined;
+  readonly session: OidcSessionInfo | undefined;
+  /** The anti-forgery token a sign-out form must post as `csrf` (see the README's sign-out section). */
+  readonly csrfToken: string | undefined;
+}
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Set by lazycatAuth(): the sign-in state of this request. */
+      oidc: OidcContext;
+    }
+  }
+}
+
+/** What requireAuth() and the error pages need from the lazycatAuth() instance that handled the request. */
+export interface InstanceSettings {
+  loginPath: string;
+  pages: 'builtin' | 'host';
+  renderError(err: unknown, req: Request, res: Response): void;
+}
+
+const INSTANCE = Symbol('lzc-oidc.instance');
+type WithInstance = Request & { [INSTANCE]?: InstanceSettings };
+
+export function instanceOf(req: Request): InstanceSettings | undefined {
+  return (req as WithInstance)[INSTANCE];
+}
+
+export function toOidcUser(u: SessionUser): OidcUser {
+  const user: OidcUser = { sub: u.sub, groups: u.groups, issuer: u.issuer };
+  if (u.name) user.name = u.name;
+  if (u.preferred_username) user.username = u.preferred_username;
+  if (u.email) user.email = u.email;
+  if (u.picture) user.picture = u.picture;
+  return user;
+}
+
+const dateOf = (ms: number | undefined): Date | undefined => (ms === undefined ? undefined : new Date(ms));
+
+/** Builds req.oidc from the session; the shape is computed on first read, so a request that never asks pays nothing. */
+class RequestContext implements OidcContext {
+  readonly #req: Request;
+  readonly #res: Response;
+  readonly #writes: SessionWrites;
+  readonly #refresh: RequestHandler;
+  #user: OidcUser | undefined | null = null;
+  constructor(req: Request, res: Response, writes: SessionWrites, refresh: RequestHandler) {
+    this.#req = req;
+    this.#res = res;
+    this.#writes = writes;
+    this.#refresh = refresh;
+  }
+  get user(): OidcUser | undefined {
+    if (this.#user === null) {
+      const stored = this.#req.session?.user;
+      this.#user = stored ? toOidcUser(stored) : undefined;
+    }
+    return this.#user;
+  }
+  isAuthenticated(): boolean {
+    return Boolean(this.#req.session?.user);
+  }
+  async accessToken(): Promise<string | undefined> {
+    if (!this.isAuthenticated()) return undefined;
+    // The refresh middleware already ran for this request; run it again in case the token aged since.
+    await new Promise<void>((resolve, reject) => this.#refresh(this.#req, this.#res, (err?: unknown) => (err ? reject(err) : resolve())));
+    if (!this.isAuthenticated()) return undefined;
+    const tokens = await this.#writes.tokens(this.#req.sessionID);
+    if (!tokens || (tokens.expiresAt !== undefined && tokens.expiresAt <= Date.now())) return undefined;
+    this.#user = null;
+    return tokens.accessToken;
+  }
+  get idTokenClaims(): OidcContext['idTokenClaims'] {
+    return this.#req.session?.user?.claims;
+  }
+  get session(): OidcSessionInfo | undefined {
+    const s = this.#req.session;
+    if (!s?.user) return undefined;
+    return {
+      signedInAt: new Date(s.user.signedInAt),
+      expiresAt: s.cookie.expires ? new Date(s.cookie.expires) : undefined,
+      tokenExpiresAt: dateOf(s.tokenInfo?.expiresAt),
+      refreshable: Boolean(s.tokenInfo?.refreshable),
+    };
+  }
+  get csrfToken(): string | undefined {
+    return this.#req.session?.user ? this.#req.session.csrf : undefined;
+  }
+}
+
+/** Installs req.oidc (and the instance settings requireAuth() reads) on every request through lazycatAuth(). */
+export function requestContext(settings: InstanceSettings, writes: SessionWrites, refresh: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    (req as WithInstance)[INSTANCE] = settings;
+    req.oidc = new RequestContext(req, res, writes, refresh);
+    next();
+  };
+}

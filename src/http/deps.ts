@@ -1,0 +1,20 @@
+import type { AppConfig } from '../config/types.ts';
+import type { OidcClient } from '../oidc/client.ts';
+import type { SessionBackend } from '../sessions/types.ts';
+import type { SessionWrites } from '../sessions/storeOps.ts';
+import type { Logger } from '../log/logger.ts';
+import type { AuthPaths } from './paths.ts';
+import type { ProxyTrust } from './proxyTrust.ts';
+
+/** What one lazycatAuth() instance's routes and middleware share. */
+export interface AuthDeps {
+  config: AppConfig;
+  oidc: OidcClient;
+  sessions: SessionBackend;
+  writes: SessionWrites;
+  logger: Logger;
+  paths: AuthPaths;
+  trust: ProxyTrust;
+  /** Where a sign-in without a returnTo lands. */
+  afterSignIn: string;
+}

@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
+import type { Request, Response } from 'express';
+import type { Logger } from '../log/logger.ts';
+import { negotiateLocale, translator, type Locale, type Translate } from '../i18n/index.ts';
+import type { AuthPaths } from './paths.ts';
+
+// The package's own templates, whatever view engine and views folder the host app uses (src/http and dist/http alike).
+const VIEWS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'views', 'lzc-oidc');
+
+export interface Language {
+  locale: Locale;
+  t: Translate;
+}
+
+/** zh-CN or en for this request, from Accept-Language. */
+export function languageOf(req: Request): Language {
+  const locale = negotiateLocale(req.get('accept-language'));
+  return { locale, t: translator(locale) };
+}
+
+/** Renders one of the built-in pages (error, sign-out confirmation); a template failure still answers, in plain text. */
+export function renderPage(
+  req: Request,
+  res: Response,
+  view: 'error' | 'logout',
+  data: Record<string, unknown>,
+  ctx: { paths: AuthPaths; logger: Logger; lang: Language; fallback: string },
+): void {
+  const user = req.session?.user;
+  const locals = { ...data, locale: ctx.lang.locale, t: ctx.lang.t, paths: ctx.paths, user };
+  ejs.renderFile(path.join(VIEWS, `${view}.ejs`), locals, { cache: true }, (err, html) => {
+    if (err) {
+      ctx.logger.error({ err }, 'built-in page failed to render');
+      res.type('text/plain').send(ctx.fallback);
+      return;
+    }
+    res.setHeader('Content-Language', ctx.lang.locale);
+    res.vary('Accept-Language');
+    res.type('html').send(html);
+  });
+}
