@@ -10,7 +10,7 @@
 export { lazycatAuth, type LazycatAuth, type LazycatAuthOptions, type ProviderInfo } from './http/lazycatAuth.ts';
 export { requireAuth, requireGroup } from './http/middleware/requireAuth.ts';
 export { wantsJson } from './http/clientKind.ts';
-export type { OidcContext, OidcUser, OidcSessionInfo } from './http/context.ts';
+export type { OidcContext, OidcUser, OidcSessionInfo } from './http/oidcContext.ts';
 export type { AuthSettings } from './config/options.ts';
 export { loadConfig, ConfigError, type Env } from './config/load.ts';
 export type { AppConfig } from './config/types.ts';

@@ -22,11 +22,21 @@ function configOrExit(): AppConfig {
   }
 }
 
-/** The zero-config first run: an embedded provider with demo users. Loaded only then, and never packaged. */
-async function startDevProvider(config: AppConfig) {
-  const dev = await import('../../devprovider/devProvider.ts').catch((err: unknown) => {
+interface DevProvider {
+  issuer: string;
+  users: Array<{ username: string; password: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The zero-config first run: an embedded provider with demo users. It lives in the repository's devprovider/,
+ * outside what is built and packaged, so it is found by URL (neither the compiler nor a package follows it).
+ */
+async function startDevProvider(config: AppConfig): Promise<DevProvider> {
+  const url = new URL('../../devprovider/devProvider.ts', import.meta.url).href;
+  const dev = (await import(url).catch((err: unknown) => {
     throw new Error('no provider is configured, and the embedded development provider is not part of a built package: set LAZYCAT_AUTH_OIDC_ISSUER_URI, or run `npm start` in the repository', { cause: err });
-  });
+  })) as { startDevProvider(options: Record<string, unknown>): Promise<DevProvider> };
   return dev.startDevProvider({
     issuer: config.oidc.issuer,
     clientId: config.oidc.clientId,
