@@ -105,7 +105,8 @@ describe('lpk', () => {
     expect(fs.statSync(launcher).mode & 0o111).not.toBe(0);
     expect(fs.readFileSync(launcher, 'utf8')).toContain('node src/app/server.ts');
     expect(Number(manifestEnv(lpk.manifest).get('PORT'))).toBe(route.port);
-    expect(lpk.manifest.application.image).toMatch(/(^|\/)node:24\.\d+\.\d+-alpine[\d.]*$|^registry\.lazycat\.cloud\//);
+    // The committed image pinned by digest (manifest.test.ts), or a store copy from LZC_APP_IMAGE.
+    expect(lpk.manifest.application.image).toMatch(/^node:24\.\d+\.\d+-alpine[\d.]+@sha256:[0-9a-f]{64}$|^registry\.lazycat\.cloud\//);
   });
 
   it('health-checks liveness (/healthz) on the app port, not readiness', () => {

@@ -1,5 +1,6 @@
 // The committed packaging files, read as they are (no build): what the box is told about
 // the app must match what the app and the platform actually do.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,15 +10,14 @@ import { ROOT, execRoute, type LpkManifest } from './lpk.ts';
 interface Manifest extends LpkManifest {
   min_os_version: string;
   application: LpkManifest['application'] & {
-    health_check?: { test_url?: string; start_period?: string; timeout?: string };
     upstreams?: unknown[];
     injects?: unknown[];
     run_as?: string | number;
   };
-  locales?: Record<string, unknown>;
 }
 
-const manifestText = fs.readFileSync(path.join(ROOT, 'lzc-manifest.yml'), 'utf8');
+const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), 'utf8');
+const manifestText = read('lzc-manifest.yml');
 const manifest = parse(manifestText) as Manifest;
 
 /** -1, 0 or 1 as a is older than, equal to or newer than b ("1.3.8" vs "1.4.1"). */
@@ -45,6 +45,10 @@ const FEATURES: { name: string; since: string; used: (m: Manifest, text: string)
   { name: 'application.run_as', since: '1.6.0', used: (m) => m.application.run_as !== undefined },
 ];
 
+/** A Docker Hub node image named anywhere: node:<version…>[@sha256:…], optionally docker.io/library/. */
+const NODE_IMAGE_RE = /(?<![\w./-])(?:docker\.io\/)?(?:library\/)?node:\d[\w.-]*(?:@sha256:[0-9a-f]*)?/g;
+const PINNED_NODE_IMAGE_RE = /^node:(\d+)\.\d+\.\d+-alpine\d+\.\d+@sha256:[0-9a-f]{64}$/;
+
 describe('lzc-manifest.yml', () => {
   it('health-checks liveness, so a provider outage does not hide the app behind "app starting"', () => {
     const url = new URL(manifest.application.health_check?.test_url ?? '');
@@ -64,6 +68,26 @@ describe('lzc-manifest.yml', () => {
     const needed = FEATURES.filter((f) => f.used(manifest, manifestText)).reduce((max, f) => (compareVersions(f.since, max) > 0 ? f.since : max), '0.0.0');
     expect(manifest.min_os_version).toBe(needed);
   });
+
+  it('pins the Node image by the digest, with the Node major of .nvmrc', () => {
+    const image = manifest.application.image ?? '';
+    const match = PINNED_NODE_IMAGE_RE.exec(image);
+    expect(match, image).not.toBeNull();
+    expect(match![1]).toBe(read('.nvmrc').trim());
+  });
+
+  it('is the only Node image the repository names: every mention is the same pinned reference', () => {
+    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\0')
+      // Tests make up references of their own; the lock file names npm packages, not images.
+      .filter((file) => file && !file.startsWith('test/') && file !== 'package-lock.json' && fs.statSync(path.join(ROOT, file), { throwIfNoEntry: false })?.isFile());
+    const mentions: string[] = [];
+    for (const file of files) {
+      for (const m of read(file).matchAll(NODE_IMAGE_RE)) mentions.push(`${file}: ${m[0]}`);
+    }
+    expect(mentions.length).toBeGreaterThan(1);
+    expect(mentions.filter((mention) => !mention.endsWith(`: ${manifest.application.image}`))).toEqual([]);
+  });
 });
 
 describe('compareVersions', () => {
@@ -75,5 +99,19 @@ describe('compareVersions', () => {
     ['1.5', '1.5.0', 0],
   ])('%s vs %s is %i', (a, b, expected) => {
     expect(compareVersions(a, b)).toBe(expected);
+  });
+});
+
+describe('NODE_IMAGE_RE', () => {
+  it.each([
+    ['image: node:24.20.0-alpine3.24@sha256:abc0', 'node:24.20.0-alpine3.24@sha256:abc0'],
+    ['copy-image docker.io/library/node:24-alpine --arch', 'docker.io/library/node:24-alpine'],
+    ['`node:24.1.0`.', 'node:24.1.0'],
+  ])('finds the image in %j', (text, image) => {
+    expect([...text.matchAll(NODE_IMAGE_RE)].map((m) => m[0])).toEqual([image]);
+  });
+
+  it.each([["import fs from 'node:fs';"], ['registry.lazycat.cloud/me/library/node:1f2e3d'], ['user node:node']])('finds none in %j', (text) => {
+    expect([...text.matchAll(NODE_IMAGE_RE)]).toEqual([]);
   });
 });
