@@ -6,6 +6,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import { ROOT, buildLpk, execRoute, manifestEnv, unpackLpk, type UnpackedLpk } from './lpk.ts';
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
@@ -70,6 +71,15 @@ describe('lpk', () => {
     expect(lpk.manifest.application.subdomain).toBeTruthy();
   });
 
+  it('keeps the metadata of lzc-manifest.yml, aliases resolved (lzc-cli re-dumps it)', () => {
+    const committed = parse(fs.readFileSync(path.join(ROOT, 'lzc-manifest.yml'), 'utf8')) as Record<string, unknown>;
+    const packaged = lpk.manifest as unknown as Record<string, unknown>;
+    for (const key of ['name', 'description', 'author', 'license', 'min_os_version', 'usage', 'locales']) {
+      expect(packaged[key], key).toEqual(committed[key]);
+    }
+    expect(lpk.manifest.locales?.en?.usage).toBeTruthy();
+  });
+
   it('registers the app callback route as oidc_redirect_path', () => {
     expect(lpk.manifest.application.oidc_redirect_path).toBe('/callback');
     expect(lpk.manifest.application.oidc_redirect_path).toBe(appCallbackPath());
@@ -117,7 +127,7 @@ describe('lpk', () => {
   });
 
   it('ships the sources, views and production node_modules', () => {
-    expect(lpk.contentEntries).toEqual(expect.arrayContaining(['package.json', 'src/app/server.ts', 'views/', 'node_modules/express/package.json']));
+    expect(lpk.contentEntries).toEqual(expect.arrayContaining(['package.json', 'LICENSE', 'src/app/server.ts', 'views/', 'node_modules/express/package.json']));
     for (const dep of Object.keys(pkgJson.dependencies)) {
       expect(fs.existsSync(path.join(lpk.contentDir, 'node_modules', dep, 'package.json')), dep).toBe(true);
     }

@@ -1,5 +1,6 @@
 // The committed packaging files, read as they are (no build): what the box is told about
-// the app must match what the app and the platform actually do.
+// the app must match what the app and the platform actually do, and the LPK v2 package.yml
+// must say the same as the LPK v1 manifest we build today.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,8 @@ import { ROOT, execRoute, type LpkManifest } from './lpk.ts';
 
 interface Manifest extends LpkManifest {
   min_os_version: string;
+  author?: string;
+  license?: string;
   application: LpkManifest['application'] & {
     upstreams?: unknown[];
     injects?: unknown[];
@@ -19,6 +22,8 @@ interface Manifest extends LpkManifest {
 const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), 'utf8');
 const manifestText = read('lzc-manifest.yml');
 const manifest = parse(manifestText) as Manifest;
+const packageYml = parse(read('package.yml')) as Record<string, unknown>;
+const pkgJson = JSON.parse(read('package.json')) as { version: string; license: string };
 
 /** -1, 0 or 1 as a is older than, equal to or newer than b ("1.3.8" vs "1.4.1"). */
 function compareVersions(a: string, b: string): number {
@@ -45,9 +50,32 @@ const FEATURES: { name: string; since: string; used: (m: Manifest, text: string)
   { name: 'application.run_as', since: '1.6.0', used: (m) => m.application.run_as !== undefined },
 ];
 
+/** An LPK v2 package installs only on this lzcos or newer (spec/lpk-format.md). */
+const LPK_V2_MIN_OS = '1.5.0';
+/** The top-level keys of package.yml (spec/package.md §2). */
+const PACKAGE_YML_KEYS = [
+  'package',
+  'version',
+  'name',
+  'description',
+  'author',
+  'license',
+  'homepage',
+  'admin_only',
+  'hidden_from_launcher',
+  'min_os_version',
+  'unsupported_platforms',
+  'locales',
+  'permissions',
+  'import_resources',
+];
+/** Static fields that LPK v1 reads from the manifest and LPK v2 from package.yml: they must agree. */
+const SHARED_STATIC_FIELDS = ['package', 'version', 'name', 'description', 'author', 'license', 'homepage', 'admin_only', 'unsupported_platforms', 'locales'];
+
 /** A Docker Hub node image named anywhere: node:<version…>[@sha256:…], optionally docker.io/library/. */
 const NODE_IMAGE_RE = /(?<![\w./-])(?:docker\.io\/)?(?:library\/)?node:\d[\w.-]*(?:@sha256:[0-9a-f]*)?/g;
 const PINNED_NODE_IMAGE_RE = /^node:(\d+)\.\d+\.\d+-alpine\d+\.\d+@sha256:[0-9a-f]{64}$/;
+const CJK_RE = /[\u4e00-\u9fff]/;
 
 describe('lzc-manifest.yml', () => {
   it('health-checks liveness, so a provider outage does not hide the app behind "app starting"', () => {
@@ -87,6 +115,50 @@ describe('lzc-manifest.yml', () => {
     }
     expect(mentions.length).toBeGreaterThan(1);
     expect(mentions.filter((mention) => !mention.endsWith(`: ${manifest.application.image}`))).toEqual([]);
+  });
+
+  it('tells each user how to use the app, in Chinese and in English', () => {
+    expect(manifest.usage).toMatch(CJK_RE);
+    expect(manifest.locales?.zh?.usage).toBe(manifest.usage);
+    expect(manifest.locales?.en?.usage?.length).toBeGreaterThan(80);
+    expect(manifest.locales?.en?.usage).not.toMatch(CJK_RE);
+    for (const lang of ['zh', 'en']) {
+      expect(manifest.locales?.[lang]?.name, lang).toBeTruthy();
+      expect(manifest.locales?.[lang]?.description, lang).toBeTruthy();
+    }
+  });
+
+  it('names the MIT license and, as author, its copyright holder', () => {
+    const license = read('LICENSE');
+    expect(license.split('\n')[0]).toBe('MIT License');
+    const holder = /^Copyright \(c\) \d{4} (.+)$/m.exec(license)?.[1];
+    expect(holder).toBe('lzc-oidc contributors');
+    expect(manifest.author).toBe(holder);
+    expect(manifest.license).toBe('MIT');
+    expect(pkgJson.license).toBe('MIT');
+  });
+
+  it('carries the package.json version', () => {
+    expect(String(manifest.version)).toBe(pkgJson.version);
+  });
+});
+
+describe('package.yml (LPK v2)', () => {
+  it('has only keys of the package.yml spec', () => {
+    expect(Object.keys(packageYml).filter((key) => !PACKAGE_YML_KEYS.includes(key))).toEqual([]);
+  });
+
+  it('says what the manifest says: package id, version, name, description, author, license, locales…', () => {
+    const manifestFields = manifest as unknown as Record<string, unknown>;
+    for (const key of SHARED_STATIC_FIELDS) expect(packageYml[key], key).toEqual(manifestFields[key]);
+    expect(packageYml.package).toBeTruthy();
+    expect(String(packageYml.version)).toBe(pkgJson.version);
+  });
+
+  it('asks for the lzcos that reads LPK v2, and no less than the manifest needs', () => {
+    const min = String(packageYml.min_os_version);
+    expect(compareVersions(min, LPK_V2_MIN_OS)).toBeGreaterThanOrEqual(0);
+    expect(compareVersions(min, manifest.min_os_version)).toBeGreaterThanOrEqual(0);
   });
 });
 
