@@ -13,7 +13,8 @@ STAGE="${2:-$ROOT/dist/lzc-content}"
 stage() {
   rm -rf "$STAGE"
   mkdir -p "$STAGE"
-  cp "$ROOT/package.json" "$ROOT/package-lock.json" "$STAGE/"
+  # MIT asks for the license text in every copy, and the box's copy is content.tar.
+  cp "$ROOT/package.json" "$ROOT/package-lock.json" "$ROOT/LICENSE" "$STAGE/"
   cp "$ROOT/lzc/run.sh" "$STAGE/run.sh"
   chmod 755 "$STAGE/run.sh"
   local dir

@@ -125,7 +125,7 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** Starts the manifest's exec:// launcher from contentDir, as lzcinit does, and waits until /readyz answers 200 through readyUrl. */
+/** Starts the manifest's exec:// launcher from contentDir, as lzcinit does, and waits until readyUrl answers 200. */
 export async function startPackagedApp(opts: {
   manifest: LpkManifest;
   contentDir: string;

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import type http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import { ROOT, buildLpk, execRoute, manifestEnv, unpackLpk, type UnpackedLpk } from './lpk.ts';
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
@@ -67,6 +71,15 @@ describe('lpk', () => {
     expect(lpk.manifest.application.subdomain).toBeTruthy();
   });
 
+  it('keeps the metadata of lzc-manifest.yml, aliases resolved (lzc-cli re-dumps it)', () => {
+    const committed = parse(fs.readFileSync(path.join(ROOT, 'lzc-manifest.yml'), 'utf8')) as Record<string, unknown>;
+    const packaged = lpk.manifest as unknown as Record<string, unknown>;
+    for (const key of ['name', 'description', 'author', 'license', 'min_os_version', 'usage', 'locales']) {
+      expect(packaged[key], key).toEqual(committed[key]);
+    }
+    expect(lpk.manifest.locales?.en?.usage).toBeTruthy();
+  });
+
   it('registers the app callback route as oidc_redirect_path', () => {
     expect(lpk.manifest.application.oidc_redirect_path).toBe('/callback');
     expect(lpk.manifest.application.oidc_redirect_path).toBe(appCallbackPath());
@@ -102,18 +115,19 @@ describe('lpk', () => {
     expect(fs.statSync(launcher).mode & 0o111).not.toBe(0);
     expect(fs.readFileSync(launcher, 'utf8')).toContain('node src/app/server.ts');
     expect(Number(manifestEnv(lpk.manifest).get('PORT'))).toBe(route.port);
-    expect(lpk.manifest.application.image).toMatch(/(^|\/)node:24\.\d+\.\d+-alpine[\d.]*$|^registry\.lazycat\.cloud\//);
+    // The committed image pinned by digest (manifest.test.ts), or a store copy from LZC_APP_IMAGE.
+    expect(lpk.manifest.application.image).toMatch(/^node:24\.\d+\.\d+-alpine[\d.]+@sha256:[0-9a-f]{64}$|^registry\.lazycat\.cloud\//);
   });
 
-  it('health-checks /readyz on the app port', () => {
+  it('health-checks liveness (/healthz) on the app port, not readiness', () => {
     const url = new URL(lpk.manifest.application.health_check?.test_url ?? '');
-    expect(url.pathname).toBe('/readyz');
+    expect(url.pathname).toBe('/healthz');
     expect(url.hostname).toBe('127.0.0.1');
     expect(Number(url.port)).toBe(execRoute(lpk.manifest).port);
   });
 
   it('ships the sources, views and production node_modules', () => {
-    expect(lpk.contentEntries).toEqual(expect.arrayContaining(['package.json', 'src/app/server.ts', 'views/', 'node_modules/express/package.json']));
+    expect(lpk.contentEntries).toEqual(expect.arrayContaining(['package.json', 'LICENSE', 'src/app/server.ts', 'views/', 'node_modules/express/package.json']));
     for (const dep of Object.keys(pkgJson.dependencies)) {
       expect(fs.existsSync(path.join(lpk.contentDir, 'node_modules', dep, 'package.json')), dep).toBe(true);
     }
@@ -177,24 +191,37 @@ describe('the unpacked app on a Lazycat-like box', () => {
   /** What lzcinit does on a (re)start: render the manifest's environment and run its exec:// launcher. */
   async function startBoxApp(dex: TestProvider): Promise<RunningApp> {
     const discovery = (await (await fetch(`${dex.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
-    const deployValues: Record<string, string> = {
-      LAZYCAT_APP_DOMAIN: `127.0.0.1:${proxy.port}`,
-      LAZYCAT_BOX_DOMAIN: '127.0.0.1',
-      LAZYCAT_AUTH_OIDC_CLIENT_ID: dex.clientId,
-      LAZYCAT_AUTH_OIDC_CLIENT_SECRET: dex.clientSecret,
-      LAZYCAT_AUTH_OIDC_ISSUER_URI: dex.issuer,
-      LAZYCAT_AUTH_OIDC_AUTH_URI: discovery.authorization_endpoint!,
-      LAZYCAT_AUTH_OIDC_TOKEN_URI: discovery.token_endpoint!,
-      LAZYCAT_AUTH_OIDC_USERINFO_URI: discovery.userinfo_endpoint!,
-    };
+    return launchBoxApp(
+      {
+        LAZYCAT_AUTH_OIDC_CLIENT_ID: dex.clientId,
+        LAZYCAT_AUTH_OIDC_CLIENT_SECRET: dex.clientSecret,
+        LAZYCAT_AUTH_OIDC_ISSUER_URI: dex.issuer,
+        LAZYCAT_AUTH_OIDC_AUTH_URI: discovery.authorization_endpoint!,
+        LAZYCAT_AUTH_OIDC_TOKEN_URI: discovery.token_endpoint!,
+        LAZYCAT_AUTH_OIDC_USERINFO_URI: discovery.userinfo_endpoint!,
+      },
+      // Sign-ins follow at once, so wait until discovery is done too.
+      `${proxy.origin}/readyz`,
+    );
+  }
+
+  function launchBoxApp(oidcValues: Record<string, string>, readyUrl: string): Promise<RunningApp> {
+    const deployValues = { LAZYCAT_APP_DOMAIN: `127.0.0.1:${proxy.port}`, LAZYCAT_BOX_DOMAIN: '127.0.0.1', ...oidcValues };
     const env = renderManifestEnv(lpk.manifest, deployValues, (seed) => `stable-secret-of-this-box-for-${seed}`);
     return startPackagedApp({
       manifest: lpk.manifest,
       contentDir: lpk.contentDir,
       // The box's port and persistent dir are fixed; here they are free ones on this machine.
       env: { ...env, PORT: String(appPort), DATA_DIR: path.join(boxDir, 'var') },
-      readyUrl: `${proxy.origin}/readyz`,
+      readyUrl,
     });
+  }
+
+  /** The manifest's health_check.test_url, on the port this test box gives the app. */
+  function boxHealthCheckUrl(): string {
+    const url = new URL(lpk.manifest.application.health_check!.test_url!);
+    url.port = String(appPort);
+    return url.href;
   }
 
   /** /login → the provider's form → /callback, as one browser; returns the app's answer to the callback. */
@@ -206,6 +233,18 @@ describe('the unpacked app on a Lazycat-like box', () => {
     const callback = await loginAtProvider(authorize.href, creds);
     expect(callback.startsWith(`${proxy.origin}/callback?`)).toBe(true);
     return browser.request(callback);
+  }
+
+  /**
+   * A browser following a link. Not fetch: it always sends Sec-Fetch-Mode: cors, and the app
+   * answers such callers with JSON instead of a page.
+   */
+  async function navigate(url: string, language: string): Promise<{ status: number; contentType: string; body: string }> {
+    const req = https.get(url, { headers: { accept: 'text/html', 'accept-language': language, 'sec-fetch-mode': 'navigate' } });
+    const [res] = (await once(req, 'response')) as [http.IncomingMessage];
+    let body = '';
+    for await (const chunk of res) body += String(chunk);
+    return { status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', body };
   }
 
   async function profileOf(browser: ProviderBrowser): Promise<{ status: number; user?: { name?: string; groups: string[] } }> {
@@ -244,6 +283,36 @@ describe('the unpacked app on a Lazycat-like box', () => {
     expect((await signIn(after)).status).toBe(303);
     expect((await profileOf(after)).user).toMatchObject({ name: 'admin' });
   }, 90_000);
+
+  it('passes the box health check while the box provider is down, so users reach our provider-unavailable page', async () => {
+    await app!.stop();
+    // Nothing listens on this port: the box's Dex is down when the app starts.
+    const downIssuer = `http://127.0.0.1:${await freePort()}/sys/oauth`;
+    // Resolves only once the manifest's test_url answers 200, as the box waits before it stops showing "app starting".
+    app = await launchBoxApp(
+      {
+        LAZYCAT_AUTH_OIDC_CLIENT_ID: lpk.manifest.package,
+        LAZYCAT_AUTH_OIDC_CLIENT_SECRET: randomBytes(20).toString('hex'),
+        LAZYCAT_AUTH_OIDC_ISSUER_URI: downIssuer,
+        LAZYCAT_AUTH_OIDC_AUTH_URI: `${downIssuer}/auth`,
+        LAZYCAT_AUTH_OIDC_TOKEN_URI: `${downIssuer}/token`,
+        LAZYCAT_AUTH_OIDC_USERINFO_URI: `${downIssuer}/userinfo`,
+      },
+      boxHealthCheckUrl(),
+    );
+
+    // Orchestrators still learn that the app cannot sign anyone in.
+    const ready = await fetch(`${proxy.origin}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ checks: { provider: false } });
+
+    // And a user who starts a sign-in gets our page, in their language, not the box's "app starting".
+    const login = await navigate(`${proxy.origin}/login`, 'en');
+    expect(login.status).toBe(503);
+    expect(login.contentType).toMatch(/^text\/html/);
+    expect(login.body).toContain('data-error-code="OIDC_PROVIDER_UNAVAILABLE"');
+    expect(login.body).toContain('The sign-in provider is unavailable right now.');
+  }, 60_000);
 
   it('writes nothing into the content dir, which is read-only on the box', () => {
     expect(snapshotTree(lpk.contentDir)).toEqual(contentBefore);

@@ -12,12 +12,15 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export interface LpkManifest {
   package: string;
   version: string;
+  min_os_version?: string;
+  usage?: string;
+  locales?: Record<string, { name?: string; description?: string; usage?: string }>;
   application: {
     subdomain: string;
     image?: string;
     oidc_redirect_path?: string;
     routes?: string[];
-    health_check?: { test_url?: string };
+    health_check?: { test_url?: string; start_period?: string; timeout?: string };
     environment?: string[];
   };
 }
