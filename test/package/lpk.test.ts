@@ -88,9 +88,9 @@ describe('lpk', () => {
   it('maps every Lazycat OIDC variable, and every LAZYCAT_* name the app reads, from the deploy-time value', () => {
     const env = manifestEnv(lpk.manifest);
     const readByApp = new Set<string>();
-    for (const file of fs.readdirSync(path.join(lpk.contentDir, 'src'), { recursive: true, encoding: 'utf8' })) {
-      if (!file.endsWith('.ts')) continue;
-      for (const m of fs.readFileSync(path.join(lpk.contentDir, 'src', file), 'utf8').matchAll(/\bLAZYCAT_[A-Z_]+[A-Z]\b/g)) readByApp.add(m[0]);
+    for (const file of fs.readdirSync(path.join(lpk.contentDir, 'dist'), { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.js')) continue;
+      for (const m of fs.readFileSync(path.join(lpk.contentDir, 'dist', file), 'utf8').matchAll(/\bLAZYCAT_[A-Z_]+[A-Z]\b/g)) readByApp.add(m[0]);
     }
     for (const name of new Set([...LAZYCAT_OIDC_VARS, 'LAZYCAT_APP_DOMAIN', 'LAZYCAT_BOX_DOMAIN', ...readByApp])) {
       if (LEGACY_ONLY.has(name)) continue;
@@ -113,7 +113,7 @@ describe('lpk', () => {
     expect(route.launcher.startsWith('/lzcapp/pkg/content/')).toBe(true);
     const launcher = path.join(lpk.contentDir, path.relative('/lzcapp/pkg/content', route.launcher));
     expect(fs.statSync(launcher).mode & 0o111).not.toBe(0);
-    expect(fs.readFileSync(launcher, 'utf8')).toContain('node src/app/server.ts');
+    expect(fs.readFileSync(launcher, 'utf8')).toContain('node dist/app/server.js');
     expect(Number(manifestEnv(lpk.manifest).get('PORT'))).toBe(route.port);
     // The committed image pinned by digest (manifest.test.ts), or a store copy from LZC_APP_IMAGE.
     expect(lpk.manifest.application.image).toMatch(/^node:24\.\d+\.\d+-alpine[\d.]+@sha256:[0-9a-f]{64}$|^registry\.lazycat\.cloud\//);
@@ -126,11 +126,13 @@ describe('lpk', () => {
     expect(Number(url.port)).toBe(execRoute(lpk.manifest).port);
   });
 
-  it('ships the sources, views and production node_modules', () => {
-    expect(lpk.contentEntries).toEqual(expect.arrayContaining(['package.json', 'LICENSE', 'src/app/server.ts', 'views/', 'node_modules/express/package.json']));
+  it('ships the compiled app, views and production node_modules, and no TypeScript sources or dev provider', () => {
+    expect(lpk.contentEntries).toEqual(expect.arrayContaining(['package.json', 'LICENSE', 'dist/app/server.js', 'dist/index.d.ts', 'views/', 'node_modules/express/package.json']));
     for (const dep of Object.keys(pkgJson.dependencies)) {
       expect(fs.existsSync(path.join(lpk.contentDir, 'node_modules', dep, 'package.json')), dep).toBe(true);
     }
+    const ours = lpk.contentEntries.filter((e) => !e.startsWith('node_modules/'));
+    expect(ours.filter((e) => e.startsWith('src/') || e.startsWith('devprovider/') || (e.endsWith('.ts') && !e.endsWith('.d.ts')))).toEqual([]);
   });
 
   it('ships no devDependencies and no tests', () => {
