@@ -35,6 +35,8 @@ export interface OidcClient {
   assertReachable(): Promise<void>;
   /** Starts discovery, retrying with backoff until it succeeds; resolves on the first success. */
   start(): Promise<void>;
+  /** Resolves once the first discovery attempt has ended, whatever its outcome (start() must have been called). */
+  firstAttempt(): Promise<void>;
   stop(): void;
 }
 
@@ -139,6 +141,8 @@ export function createOidcClient(cfg: OidcConfig, logger: Logger): OidcClient {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let started: Promise<void> | undefined;
+  let attempted!: () => void;
+  const firstAttempt = new Promise<void>((resolve) => (attempted = resolve));
 
   if (cfg.allowInsecureHttp && providerUrls(cfg).some((u) => u.protocol === 'http:' && !isLoopbackHost(u.hostname))) {
     logger.warn('OIDC_ALLOW_INSECURE_HTTP is on: provider traffic is not protected by TLS');
@@ -179,6 +183,7 @@ export function createOidcClient(cfg: OidcConfig, logger: Logger): OidcClient {
       if (!(await probe.result)) throw new AppError('OIDC_PROVIDER_UNAVAILABLE', { message: 'provider not reachable' });
     },
     isReady: () => handle !== undefined,
+    firstAttempt: () => firstAttempt,
     start() {
       started ??= new Promise<void>((resolve) => {
         let delay = cfg.discoveryRetryMinMs;
@@ -187,9 +192,11 @@ export function createOidcClient(cfg: OidcConfig, logger: Logger): OidcClient {
           attempt().then(
             () => {
               logger.info({ issuer: cfg.issuer, scopes: handle?.scopes }, 'OIDC provider ready');
+              attempted();
               resolve();
             },
             (err: unknown) => {
+              attempted();
               logger.warn({ err, issuer: cfg.issuer, retryInMs: delay }, 'OIDC provider discovery failed; retrying');
               timer = setTimeout(run, delay);
               timer.unref();

@@ -26,6 +26,8 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
   router.get(paths.login, loginRateLimit(config.loginRateLimit, trust), async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo, afterSignIn, [paths.login, paths.callback, paths.logout]);
     if (req.session?.user) return res.redirect(303, returnTo);
+    // The first request of a fresh process started discovery: let that one attempt finish before answering "unavailable".
+    if (!oidc.isReady()) await oidc.firstAttempt();
     const provider = oidc.provider();
     await oidc.assertReachable();
     const { url, state, checks } = await startLogin(provider, config.oidc);

@@ -1,0 +1,204 @@
+// lazycatAuth() mounted in host apps that are not ours: what it adds, what it leaves alone.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError, ConfigError, lazycatAuth, requireAuth, requireGroup, type LazycatAuthOptions } from '../../src/index.ts';
+import { composeAuth } from '../../src/http/composeAuth.ts';
+import { createSessionBackend } from '../../src/sessions/index.ts';
+import type { SessionBackend } from '../../src/sessions/types.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { reservePort, capturingLogger } from '../fixtures/app.ts';
+import { startProvider, type TestProvider } from '../fixtures/provider.ts';
+import { beginSignIn, pathOf } from '../fixtures/stack.ts';
+import { loginAtProvider } from '../fixtures/providerLogin.ts';
+
+let provider: TestProvider;
+const closers: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  provider = await startProvider('certified');
+});
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+  await provider.close();
+});
+
+interface Host {
+  url: string;
+  seen: unknown[];
+}
+
+/** A host app of someone else's: lazycatAuth() first, its own routes, and its own error handler that records what reached it. */
+async function host(options: LazycatAuthOptions, build: (app: Express) => void = () => {}): Promise<Host> {
+  const { server, port } = await reservePort();
+  const url = `http://127.0.0.1:${port}`;
+  const seen: unknown[] = [];
+  const auth = lazycatAuth({
+    env: {
+      NODE_ENV: 'test',
+      LAZYCAT_AUTH_OIDC_ISSUER_URI: provider.issuer,
+      LAZYCAT_AUTH_OIDC_CLIENT_ID: provider.clientId,
+      LAZYCAT_AUTH_OIDC_CLIENT_SECRET: provider.clientSecret,
+      OIDC_REDIRECT_URI: `${url}/callback`,
+      SESSION_STORE: 'memory',
+      SESSION_SECRET: 'host-app-session-secret-host-app-session',
+    },
+    logger: capturingLogger().logger,
+    ...options,
+  });
+  const app = express();
+  app.use(auth);
+  app.get('/public', (_req, res) => res.send('public'));
+  app.get('/me', requireAuth(), (req, res) => res.json(req.oidc.user));
+  app.get('/admin', requireGroup('ADMIN'), (_req, res) => res.send('admins only'));
+  build(app);
+  const handler: ErrorRequestHandler = (err, _req, res, _next) => {
+    seen.push(err);
+    res.status((err as { status?: number }).status ?? 500).json({ host: true, code: (err as { code?: string }).code });
+  };
+  app.use(handler);
+  server.on('request', app);
+  closers.push(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await auth.close();
+  });
+  return { url, seen };
+}
+
+async function signIn(h: Host, username = 'alice', returnTo?: string) {
+  const agent = request.agent(h.url);
+  const authorize = await beginSignIn(agent, returnTo);
+  const callback = await agent.get(pathOf(await loginAtProvider(authorize, provider.users.find((u) => u.username === username)!)));
+  return { agent, callback };
+}
+
+describe('lazycatAuth() in a host app', () => {
+  it('signs in, lands on / when no returnTo was asked for, and fills req.oidc', async () => {
+    const h = await host({});
+    const { agent, callback } = await signIn(h);
+    expect(callback.headers.location).toBe('/');
+    const me = await agent.get('/me').set('Accept', 'application/json');
+    expect(me.body).toEqual({ sub: 'alice', name: 'Alice Admin', username: 'alice', email: 'alice@example.test', picture: provider.url('/avatar/alice.svg'), groups: ['ADMIN'], issuer: provider.issuer });
+  });
+
+  it('answers afterSignIn when set, and refuses an off-site one', async () => {
+    expect((await signIn(await host({ afterSignIn: '/dashboard' }))).callback.headers.location).toBe('/dashboard');
+    expect((await signIn(await host({ afterSignIn: '//evil.example' }))).callback.headers.location).toBe('/');
+  });
+
+  it("hands errors to the host's error handler as AppErrors with code and status (pages: 'host', the default)", async () => {
+    const h = await host({});
+    const res = await request(h.url).get('/callback?code=x&state=not-a-state').set('Accept', 'application/json');
+    expect(res.body).toEqual({ host: true, code: 'OIDC_STATE_MISMATCH' });
+    expect(res.status).toBe(400);
+    expect((await request(h.url).get('/me').set('Accept', 'application/json')).body).toEqual({ host: true, code: 'AUTH_REQUIRED' });
+    expect(h.seen.every((e) => e instanceof AppError)).toBe(true);
+    expect(h.seen.map((e) => (e as AppError).status)).toEqual([400, 401]);
+  });
+
+  it("answers with its own zh-CN/en pages and JSON with pages: 'builtin'", async () => {
+    const h = await host({ pages: 'builtin' });
+    const page = await request(h.url).get('/callback?code=x&state=not-a-state').set('Accept', 'text/html').set('Accept-Language', 'zh-CN');
+    expect(page.status).toBe(400);
+    expect(page.text).toContain('data-error-code="OIDC_STATE_MISMATCH"');
+    expect(page.text).toContain('出错了');
+    expect(page.text).not.toMatch(/at .*\.ts:\d+/);
+    const api = await request(h.url).get('/me').set('Accept', 'application/json');
+    expect(api.status).toBe(401);
+    expect(api.body.error).toMatchObject({ code: 'AUTH_REQUIRED', requestId: expect.any(String) });
+    const bob = (await signIn(h, 'bob')).agent;
+    expect((await bob.get('/admin').set('Accept', 'text/html')).text).toContain('data-error-code="FORBIDDEN"');
+    expect(h.seen).toEqual([]);
+  });
+
+  it('serves its routes at the paths the host chose, the callback at the redirect URI path', async () => {
+    const h = await host({ routes: { login: '/auth/login', logout: '/auth/logout' } });
+    const nav = await request(h.url).get('/me').set('Accept', 'text/html');
+    expect(nav.headers.location).toBe('/auth/login?returnTo=%2Fme');
+    const agent = request.agent(h.url);
+    const start = await agent.get('/auth/login');
+    expect(start.status).toBe(303);
+    const callback = await agent.get(pathOf(await loginAtProvider(start.headers.location as string, provider.users[0]!)));
+    expect(callback.status).toBe(303);
+    expect((await agent.get('/auth/logout')).text).toContain('action="/auth/logout"');
+    expect((await request(h.url).get('/login')).status).toBe(404);
+  });
+
+  it('lets several instances live in one process, each with its own provider settings and store', async () => {
+    const a = await host({});
+    const b = await host({});
+    const signedInA = (await signIn(a)).agent;
+    expect((await signedInA.get('/me').set('Accept', 'application/json')).status).toBe(200);
+    const cookie = signedInA.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).toValueString();
+    // Same cookie name, other instance, other store: not signed in there.
+    expect((await request(b.url).get('/me').set('Accept', 'application/json').set('Cookie', cookie)).status).toBe(401);
+  });
+});
+
+describe('cost and side effects', () => {
+  it('building it reads no environment of its own accord, touches no disk and opens no socket: the store opens on first use', async () => {
+    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'lzc-lazy-')), 'not-yet');
+    const env = { NODE_ENV: 'test', LAZYCAT_AUTH_OIDC_ISSUER_URI: 'http://127.0.0.1:9/never', LAZYCAT_AUTH_OIDC_CLIENT_ID: 'x', OIDC_REDIRECT_URI: 'http://127.0.0.1:1/callback', SESSION_STORE: 'sqlite', DATA_DIR: dataDir };
+    const auth = lazycatAuth({ env, logger: capturingLogger().logger });
+    expect(existsSync(dataDir)).toBe(false);
+    await auth.start();
+    expect(existsSync(dataDir)).toBe(true);
+    await auth.close();
+  });
+
+  it('fails with one ConfigError listing every problem, and says how to name the provider', () => {
+    expect(() => lazycatAuth({ env: { NODE_ENV: 'production' } })).toThrow(ConfigError);
+    try {
+      lazycatAuth({ env: { NODE_ENV: 'production', SESSION_STORE: 'floppy' } });
+    } catch (err) {
+      expect((err as ConfigError).problems.length).toBeGreaterThanOrEqual(3);
+    }
+    expect(() => lazycatAuth({ env: { NODE_ENV: 'development' } })).toThrow(/No OpenID provider configured/);
+  });
+
+  it('a request that never touches sign-in gets no store read and no Set-Cookie; a signed-in one reads once', async () => {
+    const { server, port } = await reservePort();
+    const url = `http://127.0.0.1:${port}`;
+    const { logger } = capturingLogger();
+    const config = loadConfig({ NODE_ENV: 'test', LAZYCAT_AUTH_OIDC_ISSUER_URI: provider.issuer, LAZYCAT_AUTH_OIDC_CLIENT_ID: provider.clientId, LAZYCAT_AUTH_OIDC_CLIENT_SECRET: provider.clientSecret, OIDC_REDIRECT_URI: `${url}/callback`, SESSION_STORE: 'memory', SESSION_SECRET: 'x'.repeat(32) });
+    const real = await createSessionBackend(config.session, logger);
+    let reads = 0;
+    // Counted at the store's edge: every session read goes through store.get.
+    const counted: SessionBackend = { ...real, store: Object.assign(Object.create(real.store) as typeof real.store, { get: (sid: string, cb: (e: unknown, s?: unknown) => void) => (reads++, real.store.get(sid, cb)) }) };
+    const auth = composeAuth({ config, logger }, { sessions: counted });
+    const app = express();
+    app.use(auth);
+    app.get('/public', (_req, res) => res.send('public'));
+    app.use(express.static(path.resolve('public')));
+    app.get('/me', requireAuth(), (req, res) => res.json(req.oidc.user));
+    server.on('request', app);
+    closers.push(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await real.close();
+    });
+
+    for (const p of ['/public', '/app.css']) {
+      const res = await request(url).get(p).set('Cookie', 'other=1');
+      expect(res.status).toBe(200);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    expect(reads).toBe(0);
+    const { agent } = await signIn({ url, seen: [] });
+    reads = 0;
+    expect((await agent.get('/public')).headers['set-cookie']).toBeUndefined();
+    expect(reads).toBe(1);
+  });
+
+  it('needs lazycatAuth() before the guards, and says so', async () => {
+    const app = express();
+    app.get('/me', requireAuth(), (_req, res) => res.send('no'));
+    app.use(((err, _req, res, _next) => res.status(500).send(String((err as Error).message))) as ErrorRequestHandler);
+    const res = await request(app).get('/me');
+    expect(res.text).toContain('need app.use(lazycatAuth()) before them');
+  });
+});
