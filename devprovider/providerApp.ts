@@ -169,6 +169,11 @@ export interface ProviderAppOptions {
   showDemoAccounts?: boolean;
   /** Cookie name prefix. Browsers share localhost cookies across ports, so the RP's names must not collide. */
   cookiePrefix?: string;
+  /**
+   * Record every request the RP makes (`events`) and allow mutateTokenResponse: test instrumentation only,
+   * so a long dev run does not keep a growing list of requests.
+   */
+  instrument?: boolean;
   /** Alters a successful token-endpoint JSON body before it is sent (hostile-provider tests). */
   mutateTokenResponse?(body: Record<string, unknown>): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Koa middleware run before oidc-provider's routes, in order: provider quirk shims. */
@@ -431,7 +436,7 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
         ctx.body = errorPage(title, out);
       },
     }) as OidcProvider;
-    for (const mw of [instrument, offlineConsent, ...(options.middleware ?? [])]) p.use(mw);
+    for (const mw of [...(options.instrument ? [instrument] : []), offlineConsent, ...(options.middleware ?? [])]) p.use(mw);
     provider = p;
     callback = p.callback();
   }

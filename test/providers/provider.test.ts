@@ -5,7 +5,8 @@ import { freePort } from '../fixtures/app.ts';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevProvider } from '../../devprovider/devProvider.ts';
+import { DEV_USERS, startDevProvider } from '../../devprovider/devProvider.ts';
+import { createProviderApp } from '../../devprovider/providerApp.ts';
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
 import { loginAtProvider, logoutAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 
@@ -320,6 +321,24 @@ describe('dev provider', () => {
       expect(avatar.headers.get('content-type')).toBe('image/svg+xml');
     } finally {
       await dev.close();
+    }
+  });
+});
+
+describe('instrumentation', () => {
+  it('records nothing unless asked: a long dev run keeps no growing list of requests', async () => {
+    const port = await freePort();
+    const app = await createProviderApp({
+      issuer: `http://127.0.0.1:${port}`,
+      users: DEV_USERS.map((u) => ({ ...u, groups: [...u.groups] })),
+      clients: [{ clientId: 'c', clientSecret: 's', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI] }],
+    });
+    try {
+      const config = await client.discovery(new URL(app.issuer), 'c', 's', undefined, { execute: [client.allowInsecureRequests] });
+      await signIn(config, { username: 'alice', password: 'alice-password' }, 'openid');
+      expect(Object.values(app.events).map((list) => list.length)).toEqual([0, 0, 0, 0, 0]);
+    } finally {
+      await app.close();
     }
   });
 });
