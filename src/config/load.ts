@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { AppConfig, ClientAuthMethod, SessionStoreKind } from './types.ts';
+import type { AppConfig, ClientAuthMethod, OfflineAccessPrompt, SessionStoreKind } from './types.ts';
 import { parseDurationSec } from './duration.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -234,6 +234,7 @@ export function loadConfig(env: Env): AppConfig {
       redirectUri: redirectUri ?? '',
       postLogoutRedirectUri: url('OIDC_POST_LOGOUT_REDIRECT_URI') ?? `${publicOrigin}/logout/done`,
       scopes,
+      offlineAccessPrompt: oneOf<OfflineAccessPrompt>('OIDC_OFFLINE_ACCESS_PROMPT', ['consent', 'none'], 'consent'),
       clientAuth,
       clockToleranceSec: duration('OIDC_CLOCK_TOLERANCE', 60),
       refreshMarginSec: duration('OIDC_REFRESH_MARGIN', 60),

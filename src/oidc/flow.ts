@@ -17,8 +17,10 @@ export interface PendingLogin {
 
 /**
  * Builds the authorization request: code flow, PKCE S256, fresh state and nonce per attempt.
- * S256 is sent explicitly because Dex would default to `plain`.
+ * S256 is sent explicitly because Dex would default to `plain`. A request for `offline_access` carries
+ * `prompt=consent`: without it a provider must ignore that scope (and oidc-provider does), so no refresh token.
  * @see https://www.rfc-editor.org/rfc/rfc7636
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
  */
 export async function startLogin(provider: ProviderHandle, cfg: OidcConfig): Promise<{ url: URL; state: string; checks: PendingLogin['checks'] }> {
   const pkceCodeVerifier = oc.randomPKCECodeVerifier();
@@ -32,6 +34,7 @@ export async function startLogin(provider: ProviderHandle, cfg: OidcConfig): Pro
     code_challenge_method: 'S256',
     state,
     nonce: expectedNonce,
+    ...(provider.scopes.includes('offline_access') && cfg.offlineAccessPrompt === 'consent' && { prompt: 'consent' }),
   });
   return { url, state, checks: { expectedNonce, pkceCodeVerifier } };
 }

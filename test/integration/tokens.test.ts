@@ -61,6 +61,21 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     return { agent, sub: stack.provider.app.subjectOf(stack.provider.users[0]!) };
   }
 
+  it('asks for offline_access with prompt=consent, so the unmodified certified provider issues a refresh token', async () => {
+    const { agent } = await signedIn();
+    expect(stack.provider.events.authorization.at(-1)!.params).toMatchObject({ prompt: 'consent', scope: expect.stringContaining('offline_access') });
+    expect((await ownSession(stack, agent)).tokens!.refreshToken).toBeTypeOf('string');
+  });
+
+  it('OIDC_OFFLINE_ACCESS_PROMPT=none sends no prompt, and this provider then grants no offline access', async () => {
+    await withStack('certified', { env: { OIDC_SCOPES: 'openid profile offline_access', OIDC_OFFLINE_ACCESS_PROMPT: 'none' } }, async (plain) => {
+      const agent = plain.browser();
+      expect((await signIn(plain, agent)).status).toBe(303);
+      expect(plain.provider.events.authorization.at(-1)!.params).not.toHaveProperty('prompt');
+      expect((await ownSession(plain, agent)).tokens!.refreshToken).toBeUndefined();
+    });
+  });
+
   it('refreshes ahead of expiry and always keeps the newest rotated refresh token', async () => {
     const { agent } = await signedIn();
     const before = await ownSession(stack, agent);
