@@ -28,8 +28,10 @@ export interface OidcConfig {
   offlineAccessPrompt: OfflineAccessPrompt;
   clientAuth: ClientAuthMethod;
   clockToleranceSec: number;
-  /** Refresh the access token this long before it expires. */
+  /** Refresh the access token this long before it expires (but not before half its life). */
   refreshMarginSec: number;
+  /** Re-read userinfo with the stored access token when the session's claims are this old; 0: never. */
+  userinfoRefreshIntervalSec: number;
   httpTimeoutSec: number;
   allowInsecureHttp: boolean;
   discoveryRetryMinMs: number;

@@ -13,11 +13,16 @@ export type RefreshOutcome =
   /** The provider could not be asked (down, timeout, 5xx): keep the session and the old tokens. */
   | { kind: 'unavailable'; error: AppError };
 
-/** True when a refresh token exists, the access token expires within `marginSec`, and no retry back-off is running. */
+/**
+ * True when a refresh token exists, no retry back-off is running, and the access token is due: `marginSec`
+ * before it expires, but never before half its life has passed, so a provider whose tokens live no longer
+ * than the margin does not get a refresh on every request.
+ */
 export function needsRefresh(info: TokenInfo | undefined, marginSec: number, now = Date.now()): boolean {
   if (!info?.refreshable || info.expiresAt === undefined) return false;
   if (info.refreshRetryAt !== undefined && now < info.refreshRetryAt) return false;
-  return info.expiresAt - now <= marginSec * 1000;
+  const halfLife = info.obtainedAt + (info.expiresAt - info.obtainedAt) / 2;
+  return now >= Math.max(info.expiresAt - marginSec * 1000, halfLife);
 }
 
 // OAuth errors that say "try later" rather than "this grant is over".
