@@ -1,5 +1,5 @@
 import * as oc from 'openid-client';
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import type { OidcConfig } from '../config/types.ts';
 import { isLoopbackHost } from '../config/load.ts';
 import { AppError } from '../errors/AppError.ts';
@@ -92,6 +92,32 @@ async function discover(cfg: OidcConfig): Promise<oc.ServerMetadata> {
   }
 }
 
+/**
+ * The key-set fetch behind both remote JWKS: failing to get the keys (no connection, a timeout, an answer that
+ * is not a 200 JSON key set) says nothing about the token being checked, so it is an outage (503) that a
+ * refresh rides out, never "token rejected". jose would report some of these as generic JOSE errors.
+ */
+async function fetchKeySet(url: string, init: RequestInit): Promise<Response> {
+  let body: string;
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+    body = await res.text();
+  } catch (err) {
+    throw new AppError('OIDC_PROVIDER_UNAVAILABLE', { message: 'JWKS not reachable', cause: err });
+  }
+  let keys: unknown;
+  try {
+    keys = (JSON.parse(body) as { keys?: unknown }).keys;
+  } catch {
+    // Not JSON: keys stays undefined.
+  }
+  if (res.status !== 200 || !Array.isArray(keys)) {
+    throw new AppError('OIDC_PROVIDER_UNAVAILABLE', { message: 'JWKS answered without a key set', details: { status: res.status } });
+  }
+  return new Response(body, { status: 200, headers: res.headers });
+}
+
 /** Builds the openid-client Configuration from discovered (or manual) metadata plus explicit endpoint overrides. */
 export function buildHandle(cfg: OidcConfig, discovered: oc.ServerMetadata | undefined): ProviderHandle {
   const e = cfg.endpoints;
@@ -128,8 +154,8 @@ export function buildHandle(cfg: OidcConfig, discovered: oc.ServerMetadata | und
     scopes,
     idTokenAlgs: algs.length ? algs : ['RS256'],
     // No cooldown: a signing-key rotation must be picked up by the very next sign-in; jose de-duplicates concurrent fetches.
-    jwks: createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: 0, timeoutDuration: cfg.httpTimeoutSec * 1000 }),
-    logoutJwks: createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: 30_000, timeoutDuration: cfg.httpTimeoutSec * 1000 }),
+    jwks: createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: 0, timeoutDuration: cfg.httpTimeoutSec * 1000, [customFetch]: fetchKeySet }),
+    logoutJwks: createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: 30_000, timeoutDuration: cfg.httpTimeoutSec * 1000, [customFetch]: fetchKeySet }),
     endSessionEndpoint: metadata.end_session_endpoint,
     revocationEndpoint: metadata.revocation_endpoint,
   };

@@ -3,6 +3,7 @@ import type { OidcConfig } from '../config/types.ts';
 import type { ProviderHandle } from './client.ts';
 import { verifyIdToken } from './idToken.ts';
 import { toAppError } from './errors.ts';
+import { fetchClaims } from './claims.ts';
 import { toSessionUser, type SessionUser, type StoredTokens } from './user.ts';
 import { AppError } from '../errors/AppError.ts';
 
@@ -58,10 +59,7 @@ export async function finishLogin(
     const response = await oc.authorizationCodeGrant(provider.config, callbackUrl, { expectedState: state, ...pending.checks });
     if (!response.id_token) throw new AppError('OIDC_TOKEN_REJECTED', { message: 'no id_token in token response' });
     const claims = await verifyIdToken(provider, response.id_token, cfg.clientId, cfg.clockToleranceSec);
-    let userinfo: Record<string, unknown> | undefined;
-    if (provider.userinfoEndpoint) {
-      userinfo = await oc.fetchUserInfo(provider.config, response.access_token, String(claims.sub));
-    }
+    const userinfo = await fetchClaims(provider, response.access_token, String(claims.sub));
     const expiresIn = response.expiresIn();
     const tokens: StoredTokens = { obtainedAt: now, idToken: response.id_token, accessToken: response.access_token };
     if (response.refresh_token) tokens.refreshToken = response.refresh_token;
