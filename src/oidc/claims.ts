@@ -16,15 +16,15 @@ export type ClaimsOutcome =
 
 /**
  * True when the provider no longer accepts the access token at userinfo: 401 (RFC 6750 invalid_token), or
- * Dex's answer to an invalid token, 403 `access_denied` (handlers.go handleUserInfo). A 403
- * insufficient_scope is not this: the token is still good.
+ * Dex's answer to an invalid token, 403 `access_denied` without a challenge (handlers.go handleUserInfo). A 403
+ * with a challenge is RFC 6750's insufficient_scope: the token itself is still good.
  */
 function userinfoRefused(err: unknown): boolean {
-  if (err instanceof oc.WWWAuthenticateChallengeError || err instanceof oc.ResponseBodyError) {
-    if (err.status === 401) return true;
-    return err instanceof oc.ResponseBodyError && err.status === 403 && (err.error === 'access_denied' || err.error === 'invalid_token');
-  }
-  return false;
+  if (err instanceof oc.WWWAuthenticateChallengeError) return err.status === 401;
+  // openid-client reports any other non-200 userinfo answer this way, with the response as the cause.
+  const response = (err as { cause?: unknown }).cause;
+  const unchallenged = (err as { code?: unknown }).code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && response instanceof Response;
+  return unchallenged && (response.status === 401 || response.status === 403);
 }
 
 /**
