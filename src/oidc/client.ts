@@ -4,10 +4,14 @@ import type { OidcConfig } from '../config/types.ts';
 import { isLoopbackHost } from '../config/load.ts';
 import { AppError } from '../errors/AppError.ts';
 import type { Logger } from '../log/logger.ts';
+import { createClientAuth, type ClientAuth } from './clientAuth.ts';
 
 /** What the rest of the app needs from a discovered provider. */
 export interface ProviderHandle {
-  config: oc.Configuration;
+  /** openid-client's Configuration with the client authentication in use. */
+  readonly config: oc.Configuration;
+  /** Token-endpoint requests go through clientAuth.tokenRequest, which may switch the method once (auto mode). */
+  clientAuth: ClientAuth;
   /** Kept here because config.serverMetadata() deep-clones the whole document on every call. */
   issuer: string;
   jwksUri: string;
@@ -67,17 +71,6 @@ function usesPlainHttp(cfg: OidcConfig): boolean {
   return providerUrls(cfg).some((u) => u.protocol === 'http:');
 }
 
-function clientAuthFor(cfg: OidcConfig, supported: string[] | undefined): oc.ClientAuth {
-  if (!cfg.clientSecret || cfg.clientAuth === 'none') return oc.None();
-  if (cfg.clientAuth === 'client_secret_post') return oc.ClientSecretPost(cfg.clientSecret);
-  if (cfg.clientAuth === 'client_secret_basic') return oc.ClientSecretBasic(cfg.clientSecret);
-  // Basic is the spec default when the provider says nothing (Casdoor) and what certification uses.
-  if (supported && !supported.includes('client_secret_basic') && supported.includes('client_secret_post')) {
-    return oc.ClientSecretPost(cfg.clientSecret);
-  }
-  return oc.ClientSecretBasic(cfg.clientSecret);
-}
-
 async function discover(cfg: OidcConfig): Promise<oc.ServerMetadata> {
   const options = { execute: usesPlainHttp(cfg) ? [oc.allowInsecureRequests] : [], timeout: cfg.httpTimeoutSec };
   const from = async (issuer: string) => (await oc.discovery(new URL(issuer), cfg.clientId, undefined, oc.None(), options)).serverMetadata();
@@ -119,7 +112,7 @@ async function fetchKeySet(url: string, init: RequestInit): Promise<Response> {
 }
 
 /** Builds the openid-client Configuration from discovered (or manual) metadata plus explicit endpoint overrides. */
-export function buildHandle(cfg: OidcConfig, discovered: oc.ServerMetadata | undefined): ProviderHandle {
+export function buildHandle(cfg: OidcConfig, discovered: oc.ServerMetadata | undefined, logger?: Logger): ProviderHandle {
   const e = cfg.endpoints;
   const metadata: oc.ServerMetadata = {
     ...(discovered ?? { issuer: cfg.issuer }),
@@ -133,21 +126,15 @@ export function buildHandle(cfg: OidcConfig, discovered: oc.ServerMetadata | und
   if (!metadata.jwks_uri) {
     throw new AppError('OIDC_PROVIDER_UNAVAILABLE', { message: 'provider has no jwks_uri; set OIDC_JWKS_URI' });
   }
-  const auth = clientAuthFor(cfg, metadata.token_endpoint_auth_methods_supported);
-  const config = new oc.Configuration(
-    metadata,
-    cfg.clientId,
-    { [oc.clockTolerance]: cfg.clockToleranceSec, ...(cfg.clientSecret && { client_secret: cfg.clientSecret }) },
-    auth,
-  );
-  config.timeout = cfg.httpTimeoutSec;
-  if (usesPlainHttp(cfg)) oc.allowInsecureRequests(config);
-
+  const auth = createClientAuth(cfg, metadata, usesPlainHttp(cfg), logger);
   const advertised = metadata.scopes_supported;
   const scopes = cfg.scopes.filter((s) => s === 'openid' || !advertised || advertised.includes(s));
   const algs = (metadata.id_token_signing_alg_values_supported ?? ['RS256']).filter((a) => ASYMMETRIC_ALGS.includes(a));
   return {
-    config,
+    get config() {
+      return auth.config;
+    },
+    clientAuth: auth,
     issuer: metadata.issuer,
     jwksUri: metadata.jwks_uri,
     userinfoEndpoint: metadata.userinfo_endpoint,
@@ -175,7 +162,7 @@ export function createOidcClient(cfg: OidcConfig, logger: Logger): OidcClient {
   }
 
   const attempt = async (): Promise<void> => {
-    handle = buildHandle(cfg, cfg.discovery ? await discover(cfg) : undefined);
+    handle = buildHandle(cfg, cfg.discovery ? await discover(cfg) : undefined, logger);
   };
 
   let probe: { until: number; result: Promise<boolean> } | undefined;

@@ -56,7 +56,7 @@ export async function finishLogin(
   now = Date.now(),
 ): Promise<{ user: SessionUser; tokens: StoredTokens }> {
   try {
-    const response = await oc.authorizationCodeGrant(provider.config, callbackUrl, { expectedState: state, ...pending.checks });
+    const response = await provider.clientAuth.tokenRequest((config) => oc.authorizationCodeGrant(config, callbackUrl, { expectedState: state, ...pending.checks }));
     if (!response.id_token) throw new AppError('OIDC_TOKEN_REJECTED', { message: 'no id_token in token response' });
     const claims = await verifyIdToken(provider, response.id_token, cfg.clientId, cfg.clockToleranceSec);
     const userinfo = await fetchClaims(provider, response.access_token, String(claims.sub));
@@ -99,7 +99,7 @@ export async function revokeTokens(provider: ProviderHandle, tokens: StoredToken
   for (const [token, hint] of pairs) {
     if (!token) continue;
     try {
-      await oc.tokenRevocation(provider.config, token, { token_type_hint: hint });
+      await provider.clientAuth.tokenRequest((config) => oc.tokenRevocation(config, token, { token_type_hint: hint }));
     } catch (err) {
       failures.push(toAppError(err));
     }

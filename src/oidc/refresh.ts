@@ -51,7 +51,7 @@ export async function refreshTokens(
 ): Promise<RefreshOutcome> {
   let response: Awaited<ReturnType<typeof oc.refreshTokenGrant>>;
   try {
-    response = await oc.refreshTokenGrant(provider.config, current.refreshToken);
+    response = await provider.clientAuth.tokenRequest((config) => oc.refreshTokenGrant(config, current.refreshToken));
   } catch (err) {
     const error = toAppError(err);
     // The provider answered and refused (any OAuth error but the transient ones; Casdoor's HTTP-200

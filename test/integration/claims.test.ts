@@ -2,7 +2,7 @@
 // (certified, Casdoor) or the next userinfo re-read (Lazycat's Dex, which issues no refresh token), and
 // requireGroup('ADMIN') on /admin follows. A provider that no longer accepts the access token ends the session.
 import { describe, expect, it } from 'vitest';
-import type { ProviderMiddleware } from '../../src/dev/providerApp.ts';
+import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import { getStored, setStored } from '../../src/sessions/storeOps.ts';
 import type { TokenInfo } from '../../src/oidc/user.ts';
 import { refreshGrants } from '../fixtures/provider.ts';

@@ -156,6 +156,60 @@ describe('certified profile', () => {
   });
 });
 
+describe('client authentication at the token endpoint', () => {
+  async function callbackWithCode(config: client.Configuration, op: TestProvider) {
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'st',
+    });
+    return { verifier, callback: new URL(await loginAtProvider(url.href, creds(op, 'alice'))) };
+  }
+
+  it('oidc-provider authenticates the client before it looks at the code: a refused attempt does not spend it', async () => {
+    const op = await startProvider('certified');
+    try {
+      const config = await discover(op);
+      const { verifier, callback } = await callbackWithCode(config, op);
+      const wrong = await fetch(`${op.issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${op.clientId}:wrong-secret`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
+      });
+      expect({ status: wrong.status, body: await wrong.json() }).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+      const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'st' });
+      expect(tokens.id_token).toBeTypeOf('string');
+    } finally {
+      await op.close();
+    }
+  });
+
+  it('rawBasicClientId: refuses the form-urlencoded Basic user id of "cloud.lazycat.app.lzc-oidc", accepts it raw or in the body', async () => {
+    const op = await startProvider('certified', { client: { clientId: 'cloud.lazycat.app.lzc-oidc' }, rawBasicClientId: 'invalid_client' });
+    try {
+      const basic = await discover(op, client.ClientSecretBasic(op.clientSecret));
+      const { verifier, callback } = await callbackWithCode(basic, op);
+      const error = await client.authorizationCodeGrant(basic, callback, { pkceCodeVerifier: verifier, expectedState: 'st' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(client.WWWAuthenticateChallengeError);
+      expect(error).toMatchObject({ status: 401 });
+      const raw = await fetch(`${op.issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${op.clientId}:${op.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
+      });
+      expect(raw.status).toBe(200);
+      const post = await discover(op, client.ClientSecretPost(op.clientSecret));
+      const second = await callbackWithCode(post, op);
+      expect((await client.authorizationCodeGrant(post, second.callback, { pkceCodeVerifier: second.verifier, expectedState: 'st' })).id_token).toBeTypeOf('string');
+    } finally {
+      await op.close();
+    }
+  });
+});
+
 describe('dex (Lazycat) profile', () => {
   let op: TestProvider;
   beforeAll(async () => {
