@@ -319,8 +319,7 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
   };
   const instrument: ProviderMiddleware = async (ctx, next) => {
     const bearer = /^bearer (.+)$/i.exec(ctx.headers.authorization ?? '')?.[1];
-    // Copied before the shims run: they may rewrite the query (offlineConsent adds prompt=consent), and the
-    // record must show what the RP sent.
+    // Copied before the shims run (the Casdoor shim drops ?access_token=): the record must show what the RP sent.
     const query = { ...ctx.query };
     await next();
     const route = (Object.keys(routes) as RouteName[]).find((r) =>
@@ -340,16 +339,6 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
       ...(bearer ? { bearer } : {}),
     };
     eventsByRoute[route].push(entry);
-  };
-
-  // oidc-provider drops offline_access unless prompt=consent is present (OIDC Core §11). Dex and Casdoor
-  // don't need that, and consent is automatic here anyway, so ask for the consent prompt on the RP's behalf.
-  const offlineConsent: ProviderMiddleware = async (ctx, next) => {
-    const scope = typeof ctx.query.scope === 'string' ? ctx.query.scope : '';
-    if (ctx.path === routes.authorization && refreshPolicy === 'offline_access' && ctx.query.prompt === undefined && scope.split(' ').includes('offline_access')) {
-      ctx.query = { ...ctx.query, prompt: 'consent' };
-    }
-    await next();
   };
 
   let jwks: JWK[] = [];
@@ -436,7 +425,7 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
         ctx.body = errorPage(title, out);
       },
     }) as OidcProvider;
-    for (const mw of [...(options.instrument ? [instrument] : []), offlineConsent, ...(options.middleware ?? [])]) p.use(mw);
+    for (const mw of [...(options.instrument ? [instrument] : []), ...(options.middleware ?? [])]) p.use(mw);
     provider = p;
     callback = p.callback();
   }

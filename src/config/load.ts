@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { AppConfig, ClientAuthMethod, SessionStoreKind } from './types.ts';
+import type { AppConfig, ClientAuthMethod, OfflineAccessPrompt, SessionStoreKind } from './types.ts';
 import { parseDurationSec } from './duration.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -38,6 +38,40 @@ export function rawIssuerOf(env: Env): string | undefined {
 /** What Lazycat registers for an app with `oidc_redirect_path: /callback`. */
 export function lazycatRedirectUri(appDomain: string): string {
   return `https://${appDomain}/callback`;
+}
+
+/**
+ * Duration settings that are each well-formed but do not work together (or at all):
+ * - zero for OIDC_HTTP_TIMEOUT (every provider request would abort), OIDC_DISCOVERY_RETRY_MAX (discovery would
+ *   retry in a tight loop), SESSION_IDLE_TIMEOUT or SESSION_MAX_AGE (every session would end at once);
+ * - SESSION_IDLE_TIMEOUT longer than SESSION_MAX_AGE;
+ * - OIDC_REFRESH_MARGIN shorter than OIDC_HTTP_TIMEOUT: a refresh started at the margin could still be
+ *   waiting for the provider when the access token runs out;
+ * - OIDC_USERINFO_REFRESH_INTERVAL (unless 0) shorter than OIDC_HTTP_TIMEOUT: the next check would be due
+ *   while the last one may still be waiting;
+ * - OIDC_CLOCK_TOLERANCE at least SESSION_MAX_AGE: a token expired for longer than any session lives would
+ *   still be accepted.
+ */
+function durationProblems({ oidc, session }: AppConfig): string[] {
+  const problems: string[] = [];
+  const positive: Array<[string, number]> = [
+    ['OIDC_HTTP_TIMEOUT', oidc.httpTimeoutSec],
+    ['OIDC_DISCOVERY_RETRY_MAX', oidc.discoveryRetryMaxMs],
+    ['SESSION_IDLE_TIMEOUT', session.idleTimeoutSec],
+    ['SESSION_MAX_AGE', session.absoluteTimeoutSec],
+  ];
+  for (const [name, value] of positive) if (value <= 0) problems.push(`${name} must be longer than 0`);
+  if (session.idleTimeoutSec > session.absoluteTimeoutSec) problems.push('SESSION_IDLE_TIMEOUT must not exceed SESSION_MAX_AGE');
+  if (oidc.refreshMarginSec < oidc.httpTimeoutSec) {
+    problems.push(`OIDC_REFRESH_MARGIN (${oidc.refreshMarginSec} s) must be at least OIDC_HTTP_TIMEOUT (${oidc.httpTimeoutSec} s): a refresh must be able to finish before the access token expires`);
+  }
+  if (oidc.userinfoRefreshIntervalSec > 0 && oidc.userinfoRefreshIntervalSec < oidc.httpTimeoutSec) {
+    problems.push(`OIDC_USERINFO_REFRESH_INTERVAL (${oidc.userinfoRefreshIntervalSec} s) must be 0 (off) or at least OIDC_HTTP_TIMEOUT (${oidc.httpTimeoutSec} s)`);
+  }
+  if (oidc.clockToleranceSec >= session.absoluteTimeoutSec) {
+    problems.push(`OIDC_CLOCK_TOLERANCE (${oidc.clockToleranceSec} s) must be shorter than SESSION_MAX_AGE (${session.absoluteTimeoutSec} s)`);
+  }
+  return problems;
 }
 
 /**
@@ -234,9 +268,11 @@ export function loadConfig(env: Env): AppConfig {
       redirectUri: redirectUri ?? '',
       postLogoutRedirectUri: url('OIDC_POST_LOGOUT_REDIRECT_URI') ?? `${publicOrigin}/logout/done`,
       scopes,
+      offlineAccessPrompt: oneOf<OfflineAccessPrompt>('OIDC_OFFLINE_ACCESS_PROMPT', ['consent', 'none'], 'consent'),
       clientAuth,
       clockToleranceSec: duration('OIDC_CLOCK_TOLERANCE', 60),
       refreshMarginSec: duration('OIDC_REFRESH_MARGIN', 60),
+      userinfoRefreshIntervalSec: duration('OIDC_USERINFO_REFRESH_INTERVAL', 300),
       httpTimeoutSec: duration('OIDC_HTTP_TIMEOUT', 10),
       allowInsecureHttp,
       discoveryRetryMinMs: 1000,
@@ -255,9 +291,7 @@ export function loadConfig(env: Env): AppConfig {
       secureCookie,
     },
   };
-  if (config.session.idleTimeoutSec > config.session.absoluteTimeoutSec) {
-    problems.push('SESSION_IDLE_TIMEOUT must not exceed SESSION_MAX_AGE');
-  }
+  problems.push(...durationProblems(config));
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -1,6 +1,8 @@
 /** The validated, typed configuration. Built once by loadConfig(); nothing else reads process.env. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none' | 'auto';
 export type SessionStoreKind = 'sqlite' | 'redis' | 'memory';
+/** What goes with a request for `offline_access`: `prompt=consent` (OIDC Core §11), or nothing. */
+export type OfflineAccessPrompt = 'consent' | 'none';
 
 export interface OidcConfig {
   clientId: string;
@@ -22,10 +24,14 @@ export interface OidcConfig {
   redirectUri: string;
   postLogoutRedirectUri: string;
   scopes: string[];
+  /** Sent as `prompt` with every request for `offline_access`; 'none' sends no prompt. */
+  offlineAccessPrompt: OfflineAccessPrompt;
   clientAuth: ClientAuthMethod;
   clockToleranceSec: number;
-  /** Refresh the access token this long before it expires. */
+  /** Refresh the access token this long before it expires (but not before half its life). */
   refreshMarginSec: number;
+  /** Re-read userinfo with the stored access token when the session's claims are this old; 0: never. */
+  userinfoRefreshIntervalSec: number;
   httpTimeoutSec: number;
   allowInsecureHttp: boolean;
   discoveryRetryMinMs: number;

@@ -95,6 +95,11 @@ const en = {
   'credentials.rejected': 'The provider rejected the client credentials (HTTP {status} {error} {detail}).',
   'credentials.fix':
     'Check LAZYCAT_AUTH_OIDC_CLIENT_ID and LAZYCAT_AUTH_OIDC_CLIENT_SECRET (on Lazycat the secret changes at every restart: take it from the environment, never copy it); if the provider wants the other client authentication, set OIDC_CLIENT_AUTH=client_secret_post or client_secret_basic.',
+  'credentials.basicUndecoded':
+    'The token endpoint refused client_secret_basic (HTTP {status} {error}) but accepted client_secret_post with the same credentials: it does not URL-decode Basic credentials (RFC 6749 §2.3.1), and openid-client percent-encodes the client id {clientId} there (even "-" and ".").',
+  'credentials.basicUndecoded.autoFix':
+    'Nothing blocks sign-in: with OIDC_CLIENT_AUTH=auto the app retries that request once with client_secret_post and keeps using it. Set OIDC_CLIENT_AUTH=client_secret_post to skip the refused first attempt.',
+  'credentials.basicUndecoded.fix': 'Set OIDC_CLIENT_AUTH=client_secret_post (or auto): with client_secret_basic every sign-in fails at this provider.',
   'credentials.grant': 'The client is not allowed the authorization code flow ({error}: {detail}).',
   'credentials.grant.fix': 'Allow the authorization_code grant (and refresh_token) for this client on the provider.',
   'credentials.casdoorStatus': 'Casdoor answered HTTP 200 with an error: "{detail}".',

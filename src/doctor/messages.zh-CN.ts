@@ -92,6 +92,11 @@ export const zhCN: Messages = {
   'credentials.rejected': '身份提供方拒绝了客户端凭据（HTTP {status} {error} {detail}）。',
   'credentials.fix':
     '请检查 LAZYCAT_AUTH_OIDC_CLIENT_ID 和 LAZYCAT_AUTH_OIDC_CLIENT_SECRET（在懒猫微服上密钥每次重启都会变化：请从环境变量读取，不要复制保存）；如果身份提供方要求另一种客户端认证方式，请设置 OIDC_CLIENT_AUTH=client_secret_post 或 client_secret_basic。',
+  'credentials.basicUndecoded':
+    '令牌端点拒绝了 client_secret_basic（HTTP {status} {error}），却接受了相同凭据的 client_secret_post：它没有对 Basic 凭据做 URL 解码（RFC 6749 §2.3.1），而 openid-client 会在其中对客户端 ID {clientId} 做百分号编码（连 "-" 和 "." 也编码）。',
+  'credentials.basicUndecoded.autoFix':
+    '登录不受影响：OIDC_CLIENT_AUTH=auto 时，应用会用 client_secret_post 重试一次该请求，并在之后一直使用它。设置 OIDC_CLIENT_AUTH=client_secret_post 可省去第一次被拒绝的请求。',
+  'credentials.basicUndecoded.fix': '请设置 OIDC_CLIENT_AUTH=client_secret_post（或 auto）：使用 client_secret_basic 时，在此身份提供方的每次登录都会失败。',
   'credentials.grant': '该客户端不允许使用授权码流程（{error}：{detail}）。',
   'credentials.grant.fix': '请在身份提供方上为该客户端启用 authorization_code（以及 refresh_token）授权类型。',
   'credentials.casdoorStatus': 'Casdoor 返回 HTTP 200 但内容是错误："{detail}"。',

@@ -2,7 +2,7 @@
 // Each request is bounded by OIDC_HTTP_TIMEOUT, like the app's own.
 import * as oc from 'openid-client';
 import type { OidcConfig } from '../config/types.ts';
-import { KTY_ALGS, type ProviderHandle } from '../oidc/client.ts';
+import { buildHandle, KTY_ALGS, type ProviderHandle } from '../oidc/client.ts';
 import { finding, type CheckId, type Finding, type ProviderKind } from './checks.ts';
 import { classifyNetError, isObject, parseJson, probe, type Answer, type NetFailure } from './http.ts';
 
@@ -74,16 +74,12 @@ interface Captured {
   body: unknown;
 }
 
-/**
- * Redeems a code that cannot exist, with the app's own client authentication (the handle's Configuration),
- * so the provider authenticates the client and then rejects the code. Nothing is created on the provider.
- */
-export async function probeCredentials(oidc: OidcConfig, handle: ProviderHandle, kind: ProviderKind): Promise<Finding> {
-  const tokenUrl = handle.config.serverMetadata().token_endpoint!;
+/** Redeems the dummy code with `config`'s client authentication; what the token endpoint answered, or why nothing. */
+async function redeemProbe(oidc: OidcConfig, config: oc.Configuration): Promise<{ captured?: Captured; netError?: unknown }> {
   let captured: Captured | undefined;
   let netError: unknown;
   // Our own fetch sees every answer, including the shapes openid-client turns into different error classes.
-  handle.config[oc.customFetch] = async (url, options) => {
+  config[oc.customFetch] = async (url, options) => {
     try {
       const res = await fetch(url, options as RequestInit);
       captured = { status: res.status, body: parseJson(await res.clone().text()) };
@@ -93,19 +89,47 @@ export async function probeCredentials(oidc: OidcConfig, handle: ProviderHandle,
       throw err;
     }
   };
-  await oc.genericGrantRequest(handle.config, 'authorization_code', { code: PROBE_CODE, redirect_uri: oidc.redirectUri }).catch(() => undefined);
+  await oc.genericGrantRequest(config, 'authorization_code', { code: PROBE_CODE, redirect_uri: oidc.redirectUri }).catch(() => undefined);
+  return { ...(captured && { captured }), netError };
+}
+
+const errorOf = (body: unknown): string => (isObject(body) && typeof body.error === 'string' ? body.error : '');
+/** The token endpoint got past client authentication: it refused only the dummy code. */
+const codeRefused = ({ body }: Captured): boolean => {
+  const b = isObject(body) ? body : {};
+  return errorOf(body) === 'invalid_grant' || (errorOf(body) === 'invalid_request' && /code/i.test(String(b.error_description ?? b.msg ?? '')));
+};
+
+/**
+ * Redeems a code that cannot exist, with the app's own client authentication (the handle's Configuration),
+ * so the provider authenticates the client and then rejects the code. Nothing is created on the provider.
+ * Basic credentials refused while the provider lists client_secret_post are tried once more in the body, as
+ * the app does: a provider that does not URL-decode Basic credentials (RFC 6749 §2.3.1) shows up that way.
+ */
+export async function probeCredentials(oidc: OidcConfig, handle: ProviderHandle, kind: ProviderKind): Promise<Finding> {
+  const meta = handle.config.serverMetadata();
+  const tokenUrl = meta.token_endpoint!;
+  const { captured, netError } = await redeemProbe(oidc, handle.config);
   if (!captured) {
     const { failure, detail } = classifyNetError(netError);
     return unreachable('credentials', tokenUrl, failure, detail, oidc.httpTimeoutSec, 'LAZYCAT_AUTH_OIDC_TOKEN_URI');
   }
   const { status, body } = captured;
   const b = isObject(body) ? body : {};
-  const error = typeof b.error === 'string' ? b.error : '';
+  const error = errorOf(body);
   const vars = { clientId: oidc.clientId, status: String(status), error, detail: String(b.error_description ?? b.msg ?? '').slice(0, 200) };
   const credentialsFix = { key: 'credentials.fix' as const };
-  if (error === 'invalid_grant' || (error === 'invalid_request' && /code/i.test(vars.detail))) {
+  if (codeRefused(captured)) {
     // Casdoor looks the code up before it compares the secret (token_oauth.go), so only the client id was proven.
     return finding('credentials', 'ok', kind === 'casdoor' ? 'credentials.casdoorOk' : 'credentials.ok', vars);
+  }
+  const refused = error === 'invalid_client' || error === 'unauthorized_client' || status === 401;
+  if (refused && handle.clientAuth.method === 'client_secret_basic' && meta.token_endpoint_auth_methods_supported?.includes('client_secret_post')) {
+    const post = await redeemProbe(oidc, buildHandle({ ...oidc, clientAuth: 'client_secret_post' }, meta).config);
+    if (post.captured && codeRefused(post.captured)) {
+      const auto = oidc.clientAuth === 'auto';
+      return finding('credentials', auto ? 'warn' : 'fail', 'credentials.basicUndecoded', vars, { key: auto ? 'credentials.basicUndecoded.autoFix' : 'credentials.basicUndecoded.fix' });
+    }
   }
   if (error === 'invalid_client' || status === 401) return finding('credentials', 'fail', 'credentials.rejected', vars, credentialsFix);
   if (error === 'unauthorized_client' || error === 'unsupported_grant_type') {

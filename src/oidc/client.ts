@@ -1,13 +1,17 @@
 import * as oc from 'openid-client';
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import type { OidcConfig } from '../config/types.ts';
 import { isLoopbackHost } from '../config/load.ts';
 import { AppError } from '../errors/AppError.ts';
 import type { Logger } from '../log/logger.ts';
+import { createClientAuth, type ClientAuth } from './clientAuth.ts';
 
 /** What the rest of the app needs from a discovered provider. */
 export interface ProviderHandle {
-  config: oc.Configuration;
+  /** openid-client's Configuration with the client authentication in use. */
+  readonly config: oc.Configuration;
+  /** Token-endpoint requests go through clientAuth.tokenRequest, which may switch the method once (auto mode). */
+  clientAuth: ClientAuth;
   /** Kept here because config.serverMetadata() deep-clones the whole document on every call. */
   issuer: string;
   jwksUri: string;
@@ -67,17 +71,6 @@ function usesPlainHttp(cfg: OidcConfig): boolean {
   return providerUrls(cfg).some((u) => u.protocol === 'http:');
 }
 
-function clientAuthFor(cfg: OidcConfig, supported: string[] | undefined): oc.ClientAuth {
-  if (!cfg.clientSecret || cfg.clientAuth === 'none') return oc.None();
-  if (cfg.clientAuth === 'client_secret_post') return oc.ClientSecretPost(cfg.clientSecret);
-  if (cfg.clientAuth === 'client_secret_basic') return oc.ClientSecretBasic(cfg.clientSecret);
-  // Basic is the spec default when the provider says nothing (Casdoor) and what certification uses.
-  if (supported && !supported.includes('client_secret_basic') && supported.includes('client_secret_post')) {
-    return oc.ClientSecretPost(cfg.clientSecret);
-  }
-  return oc.ClientSecretBasic(cfg.clientSecret);
-}
-
 async function discover(cfg: OidcConfig): Promise<oc.ServerMetadata> {
   const options = { execute: usesPlainHttp(cfg) ? [oc.allowInsecureRequests] : [], timeout: cfg.httpTimeoutSec };
   const from = async (issuer: string) => (await oc.discovery(new URL(issuer), cfg.clientId, undefined, oc.None(), options)).serverMetadata();
@@ -92,8 +85,34 @@ async function discover(cfg: OidcConfig): Promise<oc.ServerMetadata> {
   }
 }
 
+/**
+ * The key-set fetch behind both remote JWKS: failing to get the keys (no connection, a timeout, an answer that
+ * is not a 200 JSON key set) says nothing about the token being checked, so it is an outage (503) that a
+ * refresh rides out, never "token rejected". jose would report some of these as generic JOSE errors.
+ */
+async function fetchKeySet(url: string, init: RequestInit): Promise<Response> {
+  let body: string;
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+    body = await res.text();
+  } catch (err) {
+    throw new AppError('OIDC_PROVIDER_UNAVAILABLE', { message: 'JWKS not reachable', cause: err });
+  }
+  let keys: unknown;
+  try {
+    keys = (JSON.parse(body) as { keys?: unknown }).keys;
+  } catch {
+    // Not JSON: keys stays undefined.
+  }
+  if (res.status !== 200 || !Array.isArray(keys)) {
+    throw new AppError('OIDC_PROVIDER_UNAVAILABLE', { message: 'JWKS answered without a key set', details: { status: res.status } });
+  }
+  return new Response(body, { status: 200, headers: res.headers });
+}
+
 /** Builds the openid-client Configuration from discovered (or manual) metadata plus explicit endpoint overrides. */
-export function buildHandle(cfg: OidcConfig, discovered: oc.ServerMetadata | undefined): ProviderHandle {
+export function buildHandle(cfg: OidcConfig, discovered: oc.ServerMetadata | undefined, logger?: Logger): ProviderHandle {
   const e = cfg.endpoints;
   const metadata: oc.ServerMetadata = {
     ...(discovered ?? { issuer: cfg.issuer }),
@@ -107,29 +126,23 @@ export function buildHandle(cfg: OidcConfig, discovered: oc.ServerMetadata | und
   if (!metadata.jwks_uri) {
     throw new AppError('OIDC_PROVIDER_UNAVAILABLE', { message: 'provider has no jwks_uri; set OIDC_JWKS_URI' });
   }
-  const auth = clientAuthFor(cfg, metadata.token_endpoint_auth_methods_supported);
-  const config = new oc.Configuration(
-    metadata,
-    cfg.clientId,
-    { [oc.clockTolerance]: cfg.clockToleranceSec, ...(cfg.clientSecret && { client_secret: cfg.clientSecret }) },
-    auth,
-  );
-  config.timeout = cfg.httpTimeoutSec;
-  if (usesPlainHttp(cfg)) oc.allowInsecureRequests(config);
-
+  const auth = createClientAuth(cfg, metadata, usesPlainHttp(cfg), logger);
   const advertised = metadata.scopes_supported;
   const scopes = cfg.scopes.filter((s) => s === 'openid' || !advertised || advertised.includes(s));
   const algs = (metadata.id_token_signing_alg_values_supported ?? ['RS256']).filter((a) => ASYMMETRIC_ALGS.includes(a));
   return {
-    config,
+    get config() {
+      return auth.config;
+    },
+    clientAuth: auth,
     issuer: metadata.issuer,
     jwksUri: metadata.jwks_uri,
     userinfoEndpoint: metadata.userinfo_endpoint,
     scopes,
     idTokenAlgs: algs.length ? algs : ['RS256'],
     // No cooldown: a signing-key rotation must be picked up by the very next sign-in; jose de-duplicates concurrent fetches.
-    jwks: createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: 0, timeoutDuration: cfg.httpTimeoutSec * 1000 }),
-    logoutJwks: createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: 30_000, timeoutDuration: cfg.httpTimeoutSec * 1000 }),
+    jwks: createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: 0, timeoutDuration: cfg.httpTimeoutSec * 1000, [customFetch]: fetchKeySet }),
+    logoutJwks: createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: 30_000, timeoutDuration: cfg.httpTimeoutSec * 1000, [customFetch]: fetchKeySet }),
     endSessionEndpoint: metadata.end_session_endpoint,
     revocationEndpoint: metadata.revocation_endpoint,
   };
@@ -149,7 +162,7 @@ export function createOidcClient(cfg: OidcConfig, logger: Logger): OidcClient {
   }
 
   const attempt = async (): Promise<void> => {
-    handle = buildHandle(cfg, cfg.discovery ? await discover(cfg) : undefined);
+    handle = buildHandle(cfg, cfg.discovery ? await discover(cfg) : undefined, logger);
   };
 
   let probe: { until: number; result: Promise<boolean> } | undefined;

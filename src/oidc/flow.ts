@@ -3,6 +3,7 @@ import type { OidcConfig } from '../config/types.ts';
 import type { ProviderHandle } from './client.ts';
 import { verifyIdToken } from './idToken.ts';
 import { toAppError } from './errors.ts';
+import { fetchClaims } from './claims.ts';
 import { toSessionUser, type SessionUser, type StoredTokens } from './user.ts';
 import { AppError } from '../errors/AppError.ts';
 
@@ -17,8 +18,10 @@ export interface PendingLogin {
 
 /**
  * Builds the authorization request: code flow, PKCE S256, fresh state and nonce per attempt.
- * S256 is sent explicitly because Dex would default to `plain`.
+ * S256 is sent explicitly because Dex would default to `plain`. A request for `offline_access` carries
+ * `prompt=consent`: without it a provider must ignore that scope (and oidc-provider does), so no refresh token.
  * @see https://www.rfc-editor.org/rfc/rfc7636
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
  */
 export async function startLogin(provider: ProviderHandle, cfg: OidcConfig): Promise<{ url: URL; state: string; checks: PendingLogin['checks'] }> {
   const pkceCodeVerifier = oc.randomPKCECodeVerifier();
@@ -32,6 +35,7 @@ export async function startLogin(provider: ProviderHandle, cfg: OidcConfig): Pro
     code_challenge_method: 'S256',
     state,
     nonce: expectedNonce,
+    ...(provider.scopes.includes('offline_access') && cfg.offlineAccessPrompt === 'consent' && { prompt: 'consent' }),
   });
   return { url, state, checks: { expectedNonce, pkceCodeVerifier } };
 }
@@ -52,13 +56,10 @@ export async function finishLogin(
   now = Date.now(),
 ): Promise<{ user: SessionUser; tokens: StoredTokens }> {
   try {
-    const response = await oc.authorizationCodeGrant(provider.config, callbackUrl, { expectedState: state, ...pending.checks });
+    const response = await provider.clientAuth.tokenRequest((config) => oc.authorizationCodeGrant(config, callbackUrl, { expectedState: state, ...pending.checks }));
     if (!response.id_token) throw new AppError('OIDC_TOKEN_REJECTED', { message: 'no id_token in token response' });
     const claims = await verifyIdToken(provider, response.id_token, cfg.clientId, cfg.clockToleranceSec);
-    let userinfo: Record<string, unknown> | undefined;
-    if (provider.userinfoEndpoint) {
-      userinfo = await oc.fetchUserInfo(provider.config, response.access_token, String(claims.sub));
-    }
+    const userinfo = await fetchClaims(provider, response.access_token, String(claims.sub));
     const expiresIn = response.expiresIn();
     const tokens: StoredTokens = { obtainedAt: now, idToken: response.id_token, accessToken: response.access_token };
     if (response.refresh_token) tokens.refreshToken = response.refresh_token;
@@ -98,7 +99,7 @@ export async function revokeTokens(provider: ProviderHandle, tokens: StoredToken
   for (const [token, hint] of pairs) {
     if (!token) continue;
     try {
-      await oc.tokenRevocation(provider.config, token, { token_type_hint: hint });
+      await provider.clientAuth.tokenRequest((config) => oc.tokenRevocation(config, token, { token_type_hint: hint }));
     } catch (err) {
       failures.push(toAppError(err));
     }

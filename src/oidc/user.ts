@@ -40,6 +40,8 @@ export interface TokenInfo {
   refreshable: boolean;
   /** After a refresh failed for a passing reason, don't try again before this (epoch ms). */
   refreshRetryAt?: number;
+  /** When userinfo was last asked outside a sign-in or refresh, answered or not (epoch ms); obtainedAt until then. */
+  userinfoAt?: number;
 }
 
 export const tokenInfoOf = (t: StoredTokens): TokenInfo => ({
@@ -84,7 +86,7 @@ function groupsOf(value: unknown): string[] {
  * Merges verified ID-token claims with userinfo (userinfo never overrides iss/sub/aud) into the session record.
  * Casdoor's JWT format uses `name` for the username, `displayName` for the display name and `avatar` for the picture.
  */
-export function toSessionUser(idClaims: JWTPayload, userinfo: Record<string, unknown> | undefined, now: number): SessionUser {
+export function toSessionUser(idClaims: JWTPayload, userinfo: Record<string, unknown> | undefined, signedInAt: number): SessionUser {
   const { iss: _iss, sub: _sub, aud: _aud, ...extra } = userinfo ?? {};
   const all: Record<string, unknown> = { ...idClaims, ...extra };
   const casdoorStyle = typeof all.displayName === 'string';
@@ -92,7 +94,7 @@ export function toSessionUser(idClaims: JWTPayload, userinfo: Record<string, unk
     sub: String(idClaims.sub),
     groups: groupsOf(all.groups),
     issuer: String(idClaims.iss),
-    signedInAt: now,
+    signedInAt,
     claims: displayClaims(all),
   };
   const name = str(all.displayName) ?? str(all.name);

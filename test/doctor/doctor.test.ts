@@ -160,3 +160,41 @@ describe('provider and environment problems', () => {
     });
   });
 });
+
+describe('a token endpoint that does not URL-decode Basic credentials', () => {
+  const client = { clientId: 'cloud.lazycat.app.lzc-oidc' };
+
+  it.each(['invalid_client', 'unauthorized_client'] as const)('auto mode (%s): a warning that explains it and says the app copes', async (refusal) => {
+    await withProvider('certified', { client, rawBasicClientId: refusal }, async (provider) => {
+      const env = goodEnv(provider);
+      const findings = await runDoctor(env);
+      expect(fails(findings)).toEqual([]);
+      expect(check(findings, 'credentials')).toMatchObject({
+        status: 'warn',
+        message: { key: 'credentials.basicUndecoded', vars: { clientId: client.clientId, error: refusal } },
+        fix: { key: 'credentials.basicUndecoded.autoFix' },
+      });
+      const { en, zh } = outputs(findings, env);
+      expect(en).toContain('it does not URL-decode Basic credentials (RFC 6749 §2.3.1)');
+      expect(en).toContain('Set OIDC_CLIENT_AUTH=client_secret_post to skip the refused first attempt');
+      expect(zh).toContain('它没有对 Basic 凭据做 URL 解码（RFC 6749 §2.3.1）');
+      const basicThenPost = provider.events.token.map((t) => `${t.clientAuth} ${t.status}`);
+      expect(basicThenPost).toEqual([`client_secret_basic ${refusal === 'invalid_client' ? 401 : 400}`, 'client_secret_post 400']);
+    });
+  });
+
+  it('OIDC_CLIENT_AUTH=client_secret_basic: a failure whose fix is client_secret_post', async () => {
+    await withProvider('certified', { client, rawBasicClientId: 'invalid_client' }, async (provider) => {
+      const findings = await runDoctor(goodEnv(provider, { OIDC_CLIENT_AUTH: 'client_secret_basic' }));
+      expect(fails(findings)).toEqual(['credentials']);
+      expect(check(findings, 'credentials')).toMatchObject({ message: { key: 'credentials.basicUndecoded' }, fix: { key: 'credentials.basicUndecoded.fix' } });
+    });
+  });
+
+  it('a wrong secret is still just rejected credentials, whichever way it is sent', async () => {
+    await withProvider('certified', { client, rawBasicClientId: 'invalid_client' }, async (provider) => {
+      const findings = await runDoctor(goodEnv(provider, { LAZYCAT_AUTH_OIDC_CLIENT_SECRET: 'wrong-secret-value-0123456789' }));
+      expect(check(findings, 'credentials')).toMatchObject({ status: 'fail', message: { key: 'credentials.rejected' } });
+    });
+  });
+});

@@ -23,6 +23,8 @@ export interface HostileStack {
   idToken: ((token: string) => string | Promise<string>) | undefined;
   /** Answers at the token endpoint instead of the provider. */
   tokenEndpoint: ProviderMiddleware | undefined;
+  /** Answers at the JWKS endpoint instead of the provider (an outage, a proxy's error page, a hang). */
+  keySet: ProviderMiddleware | undefined;
   /** Rewrites the authorization response (code, state, iss) on its way back to the RP. */
   callback: ((params: URLSearchParams) => void) | undefined;
   /** Rewrites a successful userinfo body. */
@@ -46,6 +48,7 @@ async function startHostileStack(options: { env?: Env; middleware?: ProviderMidd
     stack: undefined as unknown as Stack,
     idToken: undefined,
     tokenEndpoint: undefined,
+    keySet: undefined,
     callback: undefined,
     userinfo: undefined,
     hang: () => new Promise<void>((resolve) => hangs.push(resolve)),
@@ -54,6 +57,7 @@ async function startHostileStack(options: { env?: Env; middleware?: ProviderMidd
     reset() {
       h.idToken = undefined;
       h.tokenEndpoint = undefined;
+      h.keySet = undefined;
       h.callback = undefined;
       h.userinfo = undefined;
     },
@@ -64,6 +68,7 @@ async function startHostileStack(options: { env?: Env; middleware?: ProviderMidd
   };
   const hostile: ProviderMiddleware = async (ctx, next) => {
     if (ctx.path === JWKS) h.jwksFetches++;
+    if (ctx.path === JWKS && h.keySet) return h.keySet(ctx, next);
     if (ctx.path === TOKEN && h.tokenEndpoint) return h.tokenEndpoint(ctx, next);
     await next();
     if (ctx.path === TOKEN && ctx.status === 200 && isObject(ctx.body) && typeof ctx.body.access_token === 'string') h.accessTokens.push(ctx.body.access_token);

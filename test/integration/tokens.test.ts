@@ -4,17 +4,17 @@ import { SignJWT, type JWTPayload } from 'jose';
 import { startStack, withStack, signIn, pathOf, ownSession, type Stack, type Agent, csrfOf } from '../fixtures/stack.ts';
 import { logoutAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 import { until } from '../fixtures/until.ts';
-import { resign } from '../fixtures/tokens.ts';
+import { agedTokenInfo, resign } from '../fixtures/tokens.ts';
 import { refreshGrants } from '../fixtures/provider.ts';
 import { getStored, setStored } from '../../src/sessions/storeOps.ts';
 import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 
 const json = (agent: Agent, path = '/profile') => agent.get(path).set('Accept', 'application/json');
 
-/** Moves the stored access-token expiry to within the refresh margin, as time passing would. */
+/** Ages the stored token info until a refresh is due, as time passing would. */
 async function expireSoon(stack: Stack, agent: Agent) {
   const { id, data } = await ownSession(stack, agent);
-  await setStored(stack.app.sessions.store, id, { ...data!, tokenInfo: { ...data!.tokenInfo!, expiresAt: Date.now() + 5_000 } });
+  await setStored(stack.app.sessions.store, id, { ...data!, tokenInfo: agedTokenInfo(data!.tokenInfo!) });
 }
 
 describe('refresh (certified provider: rotating refresh tokens, revocation, end-session, back-channel logout)', () => {
@@ -61,6 +61,21 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     return { agent, sub: stack.provider.app.subjectOf(stack.provider.users[0]!) };
   }
 
+  it('asks for offline_access with prompt=consent, so the unmodified certified provider issues a refresh token', async () => {
+    const { agent } = await signedIn();
+    expect(stack.provider.events.authorization.at(-1)!.params).toMatchObject({ prompt: 'consent', scope: expect.stringContaining('offline_access') });
+    expect((await ownSession(stack, agent)).tokens!.refreshToken).toBeTypeOf('string');
+  });
+
+  it('OIDC_OFFLINE_ACCESS_PROMPT=none sends no prompt, and this provider then grants no offline access', async () => {
+    await withStack('certified', { env: { OIDC_SCOPES: 'openid profile offline_access', OIDC_OFFLINE_ACCESS_PROMPT: 'none' } }, async (plain) => {
+      const agent = plain.browser();
+      expect((await signIn(plain, agent)).status).toBe(303);
+      expect(plain.provider.events.authorization.at(-1)!.params).not.toHaveProperty('prompt');
+      expect((await ownSession(plain, agent)).tokens!.refreshToken).toBeUndefined();
+    });
+  });
+
   it('refreshes ahead of expiry and always keeps the newest rotated refresh token', async () => {
     const { agent } = await signedIn();
     const before = await ownSession(stack, agent);
@@ -79,6 +94,15 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     expect(grants.every((g) => g.status === 200)).toBe(true);
     const profile = await json(agent);
     expect(profile.body.session.refreshable).toBe(true);
+  });
+
+  it('does not refresh on every request when access tokens live no longer than the margin', async () => {
+    await withStack('certified', { env: { OIDC_SCOPES: 'openid offline_access', OIDC_REFRESH_MARGIN: '60' }, provider: { ttl: { accessToken: 60 } } }, async (short) => {
+      const agent = short.browser();
+      await signIn(short, agent);
+      for (let i = 0; i < 5; i++) expect((await json(agent)).status).toBe(200);
+      expect(refreshGrants(short.provider)).toEqual([]);
+    });
   });
 
   it('lets exactly one of many parallel requests refresh, and loses no token', async () => {

@@ -23,6 +23,7 @@ async function signIn(
   creds: { username: string; password: string },
   scope: string,
   browser = new ProviderBrowser(),
+  extra: Record<string, string> = {},
 ): Promise<{ callback: URL; tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers }> {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
@@ -34,6 +35,7 @@ async function signIn(
     code_challenge_method: 'S256',
     state,
     nonce,
+    ...extra,
   });
   const callback = new URL(await loginAtProvider(url.href, creds, browser));
   const tokens = await client.authorizationCodeGrant(config, callback, {
@@ -76,7 +78,7 @@ describe('certified profile', () => {
   });
 
   it('runs the code flow with PKCE, userinfo, rotating refresh and revocation', async () => {
-    const { callback, tokens } = await signIn(config, creds(op, 'alice'), 'openid profile email groups offline_access');
+    const { callback, tokens } = await signIn(config, creds(op, 'alice'), 'openid profile email groups offline_access', undefined, { prompt: 'consent' });
     expect(callback.searchParams.get('iss')).toBe(op.issuer);
     expect(tokens.claims()?.sub).toBe('alice');
     const refresh = tokens.refresh_token;
@@ -93,17 +95,39 @@ describe('certified profile', () => {
     const grants = op.events.token.map((t) => t.params.grant_type);
     expect(grants).toEqual(['authorization_code', 'refresh_token', 'refresh_token']);
     expect(op.events.token[0]?.clientAuth).toBe('client_secret_post');
-    // The record shows what the RP sent, not the prompt=consent the provider adds for offline_access.
-    expect(op.events.authorization[0]?.params).not.toHaveProperty('prompt');
 
     await client.tokenRevocation(config, refreshed.refresh_token ?? '', { token_type_hint: 'refresh_token' });
     expect(op.events.revocation.at(-1)?.params.token).toBe(refreshed.refresh_token);
     await expect(client.refreshTokenGrant(config, refreshed.refresh_token ?? '')).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('issues no refresh token without offline_access', async () => {
-    const { tokens } = await signIn(config, creds(op, 'bob'), 'openid profile');
+  it('issues no refresh token without offline_access, nor for offline_access without prompt=consent (OIDC Core §11)', async () => {
+    expect((await signIn(config, creds(op, 'bob'), 'openid profile')).tokens.refresh_token).toBeUndefined();
+    const { tokens } = await signIn(config, creds(op, 'bob'), 'openid profile offline_access');
+    expect(op.events.authorization.at(-1)?.params).not.toHaveProperty('prompt');
     expect(tokens.refresh_token).toBeUndefined();
+  });
+
+  it('completes a prompt=consent request for a user already signed in at the provider, with a refresh token', async () => {
+    const browser = new ProviderBrowser();
+    await signIn(config, creds(op, 'bob'), 'openid', browser);
+    let forms = 0;
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid offline_access',
+      prompt: 'consent',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'again',
+    });
+    const back = await browser.follow(url.href, () => {
+      forms++;
+      return undefined;
+    });
+    expect(forms).toBe(0);
+    const tokens = await client.authorizationCodeGrant(config, new URL(back.location!), { pkceCodeVerifier: verifier, expectedState: 'again' });
+    expect(tokens.refresh_token).toBeTypeOf('string');
   });
 
   it('ends the session through the end_session_endpoint', async () => {
@@ -129,6 +153,60 @@ describe('certified profile', () => {
     const { tokens } = await signIn(config, creds(op, 'alice'), 'openid');
     const header = JSON.parse(Buffer.from((tokens.id_token ?? '').split('.')[0] ?? '', 'base64url').toString()) as { kid: string };
     expect(header.kid).toBe(op.app.signingKey().kid);
+  });
+});
+
+describe('client authentication at the token endpoint', () => {
+  async function callbackWithCode(config: client.Configuration, op: TestProvider) {
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'st',
+    });
+    return { verifier, callback: new URL(await loginAtProvider(url.href, creds(op, 'alice'))) };
+  }
+
+  it('oidc-provider authenticates the client before it looks at the code: a refused attempt does not spend it', async () => {
+    const op = await startProvider('certified');
+    try {
+      const config = await discover(op);
+      const { verifier, callback } = await callbackWithCode(config, op);
+      const wrong = await fetch(`${op.issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${op.clientId}:wrong-secret`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
+      });
+      expect({ status: wrong.status, body: await wrong.json() }).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+      const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'st' });
+      expect(tokens.id_token).toBeTypeOf('string');
+    } finally {
+      await op.close();
+    }
+  });
+
+  it('rawBasicClientId: refuses the form-urlencoded Basic user id of "cloud.lazycat.app.lzc-oidc", accepts it raw or in the body', async () => {
+    const op = await startProvider('certified', { client: { clientId: 'cloud.lazycat.app.lzc-oidc' }, rawBasicClientId: 'invalid_client' });
+    try {
+      const basic = await discover(op, client.ClientSecretBasic(op.clientSecret));
+      const { verifier, callback } = await callbackWithCode(basic, op);
+      const error = await client.authorizationCodeGrant(basic, callback, { pkceCodeVerifier: verifier, expectedState: 'st' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(client.WWWAuthenticateChallengeError);
+      expect(error).toMatchObject({ status: 401 });
+      const raw = await fetch(`${op.issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${op.clientId}:${op.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
+      });
+      expect(raw.status).toBe(200);
+      const post = await discover(op, client.ClientSecretPost(op.clientSecret));
+      const second = await callbackWithCode(post, op);
+      expect((await client.authorizationCodeGrant(post, second.callback, { pkceCodeVerifier: second.verifier, expectedState: 'st' })).id_token).toBeTypeOf('string');
+    } finally {
+      await op.close();
+    }
   });
 });
 
@@ -313,7 +391,7 @@ describe('dev provider', () => {
       const config = await client.discovery(new URL(issuer), 'dev-client', 'dev-secret', undefined, { execute: [client.allowInsecureRequests] });
       await expect(signIn(config, { username: 'alice', password: 'wrong' }, 'openid')).rejects.toThrow(/HTTP 401/);
       await expect(signIn(config, { username: 'nobody', password: 'alice-password' }, 'openid')).rejects.toThrow(/Wrong username or password/);
-      const { tokens } = await signIn(config, { username: 'alice', password: 'alice-password' }, 'openid profile groups offline_access');
+      const { tokens } = await signIn(config, { username: 'alice', password: 'alice-password' }, 'openid profile groups offline_access', undefined, { prompt: 'consent' });
       expect(tokens.refresh_token).toBeTypeOf('string');
       const info = await client.fetchUserInfo(config, tokens.access_token, 'alice');
       expect(info).toMatchObject({ groups: ['ADMIN'], name: 'Alice Admin' });

@@ -98,6 +98,36 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...lazycat, SESSION_IDLE_TIMEOUT: '9d' }).join()).toMatch(/SESSION_IDLE_TIMEOUT/);
   });
 
+  it('rejects duration settings that do not work together, all in one error', () => {
+    const problems = problemsOf({
+      ...lazycat,
+      OIDC_HTTP_TIMEOUT: '30',
+      OIDC_REFRESH_MARGIN: '20',
+      OIDC_USERINFO_REFRESH_INTERVAL: '10',
+      OIDC_CLOCK_TOLERANCE: '2h',
+      SESSION_IDLE_TIMEOUT: '0',
+      SESSION_MAX_AGE: '1h',
+      OIDC_DISCOVERY_RETRY_MAX: '0',
+    });
+    expect(problems).toEqual([
+      'OIDC_DISCOVERY_RETRY_MAX must be longer than 0',
+      'SESSION_IDLE_TIMEOUT must be longer than 0',
+      expect.stringMatching(/^OIDC_REFRESH_MARGIN \(20 s\) must be at least OIDC_HTTP_TIMEOUT \(30 s\)/),
+      'OIDC_USERINFO_REFRESH_INTERVAL (10 s) must be 0 (off) or at least OIDC_HTTP_TIMEOUT (30 s)',
+      'OIDC_CLOCK_TOLERANCE (7200 s) must be shorter than SESSION_MAX_AGE (3600 s)',
+    ]);
+    expect(problemsOf({ ...lazycat, OIDC_HTTP_TIMEOUT: '0' })).toEqual(['OIDC_HTTP_TIMEOUT must be longer than 0']);
+  });
+
+  it('accepts the boundaries: margin equal to the HTTP timeout, userinfo re-reads off, defaults', () => {
+    const c = loadConfig({ ...lazycat, OIDC_HTTP_TIMEOUT: '60', OIDC_REFRESH_MARGIN: '1m', OIDC_USERINFO_REFRESH_INTERVAL: '0' });
+    expect(c.oidc.refreshMarginSec).toBe(60);
+    expect(c.oidc.userinfoRefreshIntervalSec).toBe(0);
+    const d = loadConfig(lazycat);
+    expect({ interval: d.oidc.userinfoRefreshIntervalSec, prompt: d.oidc.offlineAccessPrompt }).toEqual({ interval: 300, prompt: 'consent' });
+    expect(problemsOf({ ...lazycat, OIDC_OFFLINE_ACCESS_PROMPT: 'login' }).join()).toMatch(/OIDC_OFFLINE_ACCESS_PROMPT must be one of consent, none/);
+  });
+
   it('keeps OIDC_REDIRECT_URI over the derived one and always requests openid', () => {
     const c = loadConfig({ ...lazycat, OIDC_REDIRECT_URI: 'https://other.example/cb', OIDC_SCOPES: 'profile email' });
     expect(c.oidc.redirectUri).toBe('https://other.example/cb');

@@ -5,8 +5,9 @@ import type { OidcClient } from '../../oidc/client.ts';
 import type { SessionBackend } from '../../sessions/types.ts';
 import type { Logger } from '../../log/logger.ts';
 import { needsRefresh, refreshTokens } from '../../oidc/refresh.ts';
-import { getStored, type SessionWrites } from '../../sessions/storeOps.ts';
-import { tokenInfoOf } from '../../oidc/user.ts';
+import { claimsDue, rereadClaims } from '../../oidc/claims.ts';
+import { getStored, type SessionWrites, type StoredSession } from '../../sessions/storeOps.ts';
+import { tokenInfoOf, type SessionUser, type TokenInfo } from '../../oidc/user.ts';
 import { requestIdOf } from '../errorPages.ts';
 
 // Failed for a passing reason (provider down): wait this long before asking again, not on every request.
@@ -16,10 +17,12 @@ const LOCK_POLL_MS = 50;
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Refreshes the access token ahead of expiry, once per session however many requests arrive together:
- * in this process by sharing one promise, across instances by a lock in the shared store. The lock holder
- * re-reads the session before refreshing and writes the result straight to the store, so no request can
- * write stale tokens back (the oauth2-proxy pattern), and every waiting request reloads afterwards.
+ * Keeps a session's tokens and claims current: refreshes the access token ahead of expiry, and re-reads the
+ * claims from userinfo at OIDC_USERINFO_REFRESH_INTERVAL (for providers without refresh tokens), once per
+ * session however many requests arrive together: in this process by sharing one promise, across instances by
+ * a lock in the shared store. The lock holder re-reads the session before asking the provider and writes the
+ * result straight to the store, so no request can write stale tokens back (the oauth2-proxy pattern), and
+ * every waiting request reloads afterwards.
  */
 export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; sessions: SessionBackend; writes: SessionWrites; logger: Logger }): RequestHandler {
   const { oidc, oidcConfig, sessions, writes, logger } = deps;
@@ -27,41 +30,69 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
   const instance = randomUUID();
   const inflight = new Map<string, Promise<void>>();
   const margin = oidcConfig.refreshMarginSec;
-  // A refresh is at most two provider calls (token endpoint, then JWKS): the lock outlives both, and waiters wait as long.
-  const lockTtlSec = 2 * oidcConfig.httpTimeoutSec + 10;
+  // A refresh is at most three provider calls (token endpoint, JWKS, userinfo): the lock outlives them, and waiters wait as long.
+  const lockTtlSec = 3 * oidcConfig.httpTimeoutSec + 10;
   const lockWaitMs = lockTtlSec * 1000;
+  const due = (info: TokenInfo | undefined): 'refresh' | 'claims' | undefined =>
+    needsRefresh(info, margin) ? 'refresh' : claimsDue(info, oidcConfig) && oidc.provider().userinfoEndpoint ? 'claims' : undefined;
 
-  async function refreshUnderLock(id: string, reqId: string): Promise<void> {
+  async function refresh(id: string, reqId: string, current: StoredSession & { user: SessionUser; tokenInfo: TokenInfo }): Promise<void> {
+    const tokens = await writes.tokens(id);
+    if (!tokens?.refreshToken) {
+      // The tokens' record is gone (e.g. lost with a store flush): the session lives on by its own lifetime.
+      await writes.save(id, { ...current, tokenInfo: { ...current.tokenInfo, refreshable: false } });
+      return;
+    }
+    const outcome = await refreshTokens(oidc.provider(), oidcConfig, { ...tokens, refreshToken: tokens.refreshToken }, current.user);
+    if (outcome.kind === 'refreshed') {
+      await writes.saveTokens(id, outcome.tokens);
+      await writes.save(id, { ...current, user: outcome.user, tokenInfo: tokenInfoOf(outcome.tokens) });
+      logger.info({ reqId, sub: current.user.sub }, 'tokens refreshed');
+      if (outcome.claimsError) {
+        const { code, cause } = outcome.claimsError;
+        logger.warn({ reqId, sub: current.user.sub, code, err: cause ?? outcome.claimsError }, 'tokens refreshed, claims kept: provider unavailable');
+      }
+    } else if (outcome.kind === 'ended') {
+      await writes.end(id);
+      logger.warn({ reqId, sub: current.user.sub, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'refresh refused: session ended');
+    } else {
+      await writes.save(id, { ...current, tokenInfo: { ...current.tokenInfo, refreshRetryAt: Date.now() + RETRY_AFTER_MS } });
+      logger.warn({ reqId, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'refresh failed: provider unavailable, keeping the session');
+    }
+  }
+
+  async function reread(id: string, reqId: string, current: StoredSession & { user: SessionUser; tokenInfo: TokenInfo }): Promise<void> {
+    const tokens = await writes.tokens(id);
+    // Asked or not, the next re-read is an interval away: an outage is not retried on every request.
+    const tokenInfo = { ...current.tokenInfo, userinfoAt: Date.now() };
+    const outcome = tokens ? await rereadClaims(oidc.provider(), tokens, current.user) : undefined;
+    if (outcome?.kind === 'ended') {
+      await writes.end(id);
+      logger.warn({ reqId, sub: current.user.sub, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'userinfo refused the access token: session ended');
+      return;
+    }
+    await writes.save(id, { ...current, ...(outcome?.kind === 'updated' && { user: outcome.user }), tokenInfo });
+    if (outcome?.kind === 'unavailable') {
+      logger.warn({ reqId, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'userinfo re-read failed: provider unavailable, claims kept');
+    }
+  }
+
+  async function updateUnderLock(id: string, reqId: string): Promise<void> {
     const lock = `lock:refresh:${id}`;
     const owner = `${instance}:${randomUUID()}`;
     if (!(await kv.add(lock, owner, lockTtlSec))) {
-      // Another instance is refreshing: wait for it to finish (bounded), then the caller reloads.
+      // Another instance is at it: wait for it to finish (bounded), then the caller reloads.
       const deadline = Date.now() + lockWaitMs;
       while ((await kv.get(lock)) !== undefined && Date.now() < deadline) await wait(LOCK_POLL_MS);
       return;
     }
     try {
       const current = await getStored(store, id);
-      const info = current?.tokenInfo;
-      if (!current?.user || !info || !needsRefresh(info, margin)) return;
-      const tokens = await writes.tokens(id);
-      if (!tokens?.refreshToken) {
-        // The tokens' record is gone (e.g. lost with a store flush): the session lives on by its own lifetime.
-        await writes.save(id, { ...current, tokenInfo: { ...info, refreshable: false } });
-        return;
-      }
-      const outcome = await refreshTokens(oidc.provider(), oidcConfig, { ...tokens, refreshToken: tokens.refreshToken }, current.user);
-      if (outcome.kind === 'refreshed') {
-        await writes.saveTokens(id, outcome.tokens);
-        await writes.save(id, { ...current, tokenInfo: tokenInfoOf(outcome.tokens) });
-        logger.info({ reqId, sub: current.user.sub }, 'tokens refreshed');
-      } else if (outcome.kind === 'ended') {
-        await writes.end(id);
-        logger.warn({ reqId, sub: current.user.sub, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'refresh refused: session ended');
-      } else {
-        await writes.save(id, { ...current, tokenInfo: { ...info, refreshRetryAt: Date.now() + RETRY_AFTER_MS } });
-        logger.warn({ reqId, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'refresh failed: provider unavailable, keeping the session');
-      }
+      if (!current?.user || !current.tokenInfo) return;
+      const session = { ...current, user: current.user, tokenInfo: current.tokenInfo };
+      const what = due(current.tokenInfo);
+      if (what === 'refresh') await refresh(id, reqId, session);
+      else if (what === 'claims') await reread(id, reqId, session);
     } finally {
       // Only our own lock: if it expired and another instance took it, that one is not ours to release.
       if ((await kv.get(lock)) === owner) await kv.delete(lock);
@@ -72,18 +103,18 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
     new Promise<void>((resolve, reject) =>
       req.session.reload((err) => {
         if (!err) return resolve();
-        // The session was ended by the refresh: carry on as a signed-out request.
+        // The session was ended meanwhile: carry on as a signed-out request.
         if (/failed to load session/.test(String((err as Error).message))) return req.session.regenerate((e) => (e ? reject(e) : resolve()));
         reject(err);
       }),
     );
 
   return async (req, _res, next) => {
-    if (!req.session?.user || !needsRefresh(req.session.tokenInfo, margin) || !oidc.isReady()) return next();
+    if (!req.session?.user || !oidc.isReady() || !due(req.session.tokenInfo)) return next();
     const id = req.sessionID;
     let flight = inflight.get(id);
     if (!flight) {
-      flight = refreshUnderLock(id, requestIdOf(req)).finally(() => inflight.delete(id));
+      flight = updateUnderLock(id, requestIdOf(req)).finally(() => inflight.delete(id));
       inflight.set(id, flight);
     }
     await flight;
