@@ -14,6 +14,8 @@ export interface RedisBackendOptions {
   commandTimeoutMs?: number;
 }
 
+/** Upper bound for one Redis operation unless the options say otherwise (see commandTimeoutMs). */
+export const REDIS_COMMAND_TIMEOUT_MS = 2000;
 const STORE_METHODS = ['get', 'set', 'touch', 'destroy', 'clear', 'length', 'ids', 'all'] as const;
 const MAX_RECONNECT_DELAY_MS = 2000;
 // node-redis only times out commands not yet written, so the deadline is enforced here. Commands
@@ -22,6 +24,9 @@ const MAX_QUEUED_COMMANDS = 10_000;
 // An idle connection PINGs every 5 s; 15 s without any reply means the server hung: drop and reconnect.
 const PING_INTERVAL_MS = 5000;
 const SOCKET_TIMEOUT_MS = 15_000;
+
+// Compare-and-delete in one server-side step: no other client's command can run between the GET and the DEL.
+const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
 /** Retry forever, 50 ms doubling up to 2 s, with jitter so many instances don't reconnect in lockstep. */
 function reconnectDelay(retries: number): number {
@@ -102,7 +107,7 @@ export async function createRedisBackend(
   const ready = await Promise.race([connected, delay(options.bootWaitMs ?? 5000, false, { ref: false })]);
   if (!ready) logger.warn('session store (Redis) not reachable at boot; serving 503 until it is');
 
-  const timeoutMs = options.commandTimeoutMs ?? 2000;
+  const timeoutMs = options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
   const run: Run = (op) => guarded(() => withDeadline(op(), timeoutMs));
   const p = config.redisPrefix;
   const ownerKey = (field: string, value: string): string => `${p}owner:${field}:${value}`;
@@ -135,12 +140,15 @@ export async function createRedisBackend(
       run(async () => {
         await client.expire(kvKey(key), wholeSeconds(ttlSec));
       }),
+    release: (key, value) =>
+      run(async () => (await client.eval(RELEASE_SCRIPT, { keys: [kvKey(key)], arguments: [JSON.stringify(value)] })) === 1),
   };
 
   return {
     kind: 'redis',
     store,
     kv,
+    opDeadlineMs: timeoutMs,
     // A sorted set per owner, scored by expiry: members age out one by one, and the key itself
     // lives as long as its longest member (EXPIRE NX sets it once, GT only ever extends it).
     indexSession: (sessionId, owner, ttlSec) =>

@@ -16,6 +16,8 @@ export interface SqliteBackendOptions {
 }
 
 const DEFAULT_PRUNE_INTERVAL_MS = 5 * 60_000;
+/** How long a statement waits for another connection's write lock (an instance sharing the file) before failing. */
+export const BUSY_TIMEOUT_MS = 5000;
 const EXPIRING_TABLES = ['sessions', 'kv', 'session_owners'] as const;
 
 const SCHEMA = `
@@ -52,7 +54,7 @@ function prepareDataDir(dir: string): void {
 function openDatabase(location: string): DatabaseSync {
   let db: DatabaseSync | undefined;
   try {
-    db = new DatabaseSync(location, { timeout: 5000 });
+    db = new DatabaseSync(location, { timeout: BUSY_TIMEOUT_MS });
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     const check = db.prepare('PRAGMA quick_check').get();
     if (check?.quick_check !== 'ok') throw new Error(`integrity check failed: ${String(check?.quick_check)}`);
@@ -99,6 +101,7 @@ export function openSqliteBackend(
     kvTake: db.prepare('DELETE FROM kv WHERE key = ? AND expires_at > ? RETURNING value'),
     kvDelete: db.prepare('DELETE FROM kv WHERE key = ?'),
     kvTouch: db.prepare('UPDATE kv SET expires_at = ? WHERE key = ? AND expires_at > ?'),
+    kvRelease: db.prepare('DELETE FROM kv WHERE key = ? AND value = ? AND expires_at > ?'),
     index: db.prepare(
       'INSERT INTO session_owners (session_id, sub, sid, expires_at) VALUES (?, ?, ?, ?) ' +
         'ON CONFLICT (session_id) DO UPDATE SET sub = excluded.sub, sid = excluded.sid, expires_at = excluded.expires_at',
@@ -132,6 +135,7 @@ export function openSqliteBackend(
         const now = Date.now();
         stmt.kvTouch.run(now + ttlSec * 1000, key, now);
       }),
+    release: (key, value) => guarded(() => stmt.kvRelease.run(key, JSON.stringify(value), Date.now()).changes === 1),
   };
 
   const prune = (): void => {
@@ -152,6 +156,7 @@ export function openSqliteBackend(
     kind,
     store: new SqliteSessionStore(db, config.idleTimeoutSec),
     kv,
+    opDeadlineMs: BUSY_TIMEOUT_MS,
     indexSession: (sessionId, owner, ttlSec) =>
       guarded(() => {
         stmt.index.run(sessionId, owner.sub, owner.sid ?? null, Date.now() + ttlSec * 1000);
