@@ -28,6 +28,21 @@ const SOCKET_TIMEOUT_MS = 15_000;
 // Compare-and-delete in one server-side step: no other client's command can run between the GET and the DEL.
 const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
+// EXPIRE … NX/GT (the owner index) came with Redis 7.0, GETDEL (take) with 6.2.
+const MIN_VERSION = [7, 0] as const;
+
+/** Why the server that gave this INFO SERVER answer cannot hold the sessions, or undefined when it can. */
+export function redisVersionProblem(info: string): string | undefined {
+  const needed = `lzc-oidc needs Redis ${MIN_VERSION.join('.')} or newer (EXPIRE NX/GT, GETDEL)`;
+  const version = /^redis_version:([^\r\n]*)/m.exec(info)?.[1]?.trim();
+  const [major, minor] = (version ?? '').split('.').map(Number);
+  if (major === undefined || minor === undefined || !Number.isInteger(major) || !Number.isInteger(minor)) {
+    return `Redis server did not report a usable version (redis_version: ${version ?? 'missing'}); ${needed}`;
+  }
+  const [minMajor, minMinor] = MIN_VERSION;
+  return major > minMajor || (major === minMajor && minor >= minMinor) ? undefined : `Redis server is version ${version}; ${needed}`;
+}
+
 /** Retry forever, 50 ms doubling up to 2 s, with jitter so many instances don't reconnect in lockstep. */
 function reconnectDelay(retries: number): number {
   return Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100);
@@ -87,6 +102,7 @@ export async function createRedisBackend(
     // The URL may hold a password: say what is wrong, never echo it.
     throw new Error(`REDIS_URL is not usable: ${errorMessage(err)}`, { cause: err });
   }
+  const timeoutMs = options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
   // Without a listener an 'error' event would crash the process. Every failed reconnect emits one,
   // so an outage is logged once as a warning and its repeats only at debug level.
   let down = false;
@@ -94,9 +110,23 @@ export async function createRedisBackend(
     logger[down ? 'debug' : 'warn']({ err }, 'session store (Redis) unavailable; reconnecting');
     down = true;
   });
+  // Every connection is checked, not only the first: Redis may be down at boot, and a reconnect can reach another
+  // server (a failover). Until a server is found usable, every call fails as 503 instead of half-working.
+  let versionProblem: string | undefined;
+  let versionChecked = Promise.resolve();
   client.on('ready', () => {
     down = false;
-    logger.info('session store (Redis) connected');
+    versionChecked = withDeadline(client.info('server'), timeoutMs).then(
+      (info) => {
+        versionProblem = redisVersionProblem(info);
+        if (versionProblem) logger.error(`session store (Redis) unusable: ${versionProblem}`);
+        else logger.info('session store (Redis) connected');
+      },
+      (err: unknown) => {
+        versionProblem = `Redis server version could not be read: ${errorMessage(err)}`;
+        logger.error(`session store (Redis) unusable: ${versionProblem}`);
+      },
+    );
   });
 
   const connected = client.connect().then(
@@ -106,9 +136,19 @@ export async function createRedisBackend(
   );
   const ready = await Promise.race([connected, delay(options.bootWaitMs ?? 5000, false, { ref: false })]);
   if (!ready) logger.warn('session store (Redis) not reachable at boot; serving 503 until it is');
+  else {
+    await versionChecked;
+    if (versionProblem) {
+      client.destroy();
+      throw new Error(versionProblem);
+    }
+  }
 
-  const timeoutMs = options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
-  const run: Run = (op) => guarded(() => withDeadline(op(), timeoutMs));
+  const run: Run = (op) =>
+    guarded(() => {
+      if (versionProblem) throw new Error(versionProblem);
+      return withDeadline(op(), timeoutMs);
+    });
   const p = config.redisPrefix;
   const ownerKey = (field: string, value: string): string => `${p}owner:${field}:${value}`;
   const store = new RedisStore({
