@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, renameSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { Logger } from 'pino';
@@ -35,15 +35,30 @@ CREATE INDEX IF NOT EXISTS session_owners_expires_at ON session_owners (expires_
 
 /**
  * DATA_DIR must exist and be writable before SQLite runs, so the boot error can say which
- * directory is wrong instead of SQLite's bare "unable to open database file".
+ * directory is wrong instead of SQLite's bare "unable to open database file". It holds every
+ * session: only the app's own user may list it.
  */
 function prepareDataDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
     accessSync(dir, constants.W_OK);
   } catch (err) {
     throw new Error(`DATA_DIR ${dir} is not a writable directory: ${errorMessage(err)}`, { cause: err });
   }
+}
+
+/**
+ * Every session file is readable by the app's own user only: the database, its -wal and -shm, and damaged ones
+ * moved aside, including those an older version created 0644. SQLite creates -wal and -shm later with the mode
+ * of the database file, so creating that one 0600 before SQLite opens it covers them too.
+ */
+function makeSessionFilesPrivate(file: string): void {
+  const dir = path.dirname(file);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isFile() && entry.name.startsWith(path.basename(file))) chmodSync(path.join(dir, entry.name), 0o600);
+  }
+  closeSync(openSync(file, 'a', 0o600));
 }
 
 /** Failures that mean the file's content is damaged (not that it can't be reached): SQLITE_CORRUPT, SQLITE_NOTADB. */
@@ -85,6 +100,7 @@ export function openDatabase(location: string): DatabaseSync {
  */
 function openSessionDatabase(file: string, logger: Logger): DatabaseSync {
   try {
+    makeSessionFilesPrivate(file);
     return openDatabase(file);
   } catch (err) {
     if (!isDamaged(err)) throw cannotUse(file, err);
@@ -99,6 +115,7 @@ function openSessionDatabase(file: string, logger: Logger): DatabaseSync {
           if ((renameErr as NodeJS.ErrnoException).code !== 'ENOENT') throw renameErr;
         }
       }
+      makeSessionFilesPrivate(file);
       const db = openDatabase(file);
       logger.error(
         { movedTo: aside },

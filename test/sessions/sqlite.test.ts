@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -71,6 +71,7 @@ async function expectRecovered(dir: string, cause: RegExp, movedAside: Array<{ s
   } finally {
     await backend.close();
   }
+  expect(Object.values(modes(dir))).toEqual(['700', ...readdirSync(dir).map(() => '600')]);
   const aside = readdirSync(dir).filter((name) => name.startsWith(`${SESSION_DB_FILE}.corrupt-`));
   const stem = aside.find((name) => /^sessions\.sqlite\.corrupt-[0-9T-]+Z$/.test(name));
   expect(stem).toBeDefined();
@@ -82,6 +83,54 @@ async function expectRecovered(dir: string, cause: RegExp, movedAside: Array<{ s
   expect(logged[0]!.msg).toMatch(cause);
   expect(logged[0]!.msg).toContain(`moved it aside to ${path.join(dir, stem!)} and started an empty one`);
 }
+
+/** DATA_DIR's mode and each of its entries', in octal: { '.': '700', 'sessions.sqlite': '600', … }. */
+function modes(dir: string): Record<string, string> {
+  const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+  return Object.fromEntries([['.', mode(dir)], ...readdirSync(dir).map((name) => [name, mode(path.join(dir, name))])]);
+}
+
+describe('sqlite session backend: files at rest', () => {
+  it('keeps DATA_DIR 0700 and every file in it 0600, the write-ahead log and shared memory too', async () => {
+    const dir = path.join(freshDir(), 'created-by-the-backend');
+    const backend = open(dir);
+    try {
+      // What a sign-in writes: the pending login, taken at the callback, then the session, its owner and its tokens.
+      await backend.kv.set('txn:state', { verifier: 'v' }, 600);
+      await backend.kv.take('txn:state');
+      await new Promise<void>((resolve, reject) => backend.store.set('sid', sessionData(600_000, { user: { sub: 'alice' } }), (err) => (err ? reject(err) : resolve())));
+      await backend.indexSession('sid', { sub: 'alice' }, 600);
+      await backend.kv.set('tokens:sid', { accessToken: 'a' }, 600);
+      expect(modes(dir)).toEqual({ '.': '700', [SESSION_DB_FILE]: '600', [`${SESSION_DB_FILE}-wal`]: '600', [`${SESSION_DB_FILE}-shm`]: '600' });
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('tightens what an older version left: DATA_DIR 0755, its files 0644', async () => {
+    const dir = freshDir();
+    const file = path.join(dir, SESSION_DB_FILE);
+    // Still open, as another instance would hold it: the log and shared memory exist beside the file.
+    const older = new DatabaseSync(file);
+    older.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES ('old')");
+    writeFileSync(`${file}.corrupt-2025-01-01T00-00-00-000Z`, 'moved aside by an earlier boot');
+    for (const name of readdirSync(dir)) chmodSync(path.join(dir, name), 0o644);
+    chmodSync(dir, 0o755);
+    const backend = open(dir);
+    try {
+      expect(modes(dir)).toEqual({
+        '.': '700',
+        [SESSION_DB_FILE]: '600',
+        [`${SESSION_DB_FILE}-wal`]: '600',
+        [`${SESSION_DB_FILE}-shm`]: '600',
+        [`${SESSION_DB_FILE}.corrupt-2025-01-01T00-00-00-000Z`]: '600',
+      });
+    } finally {
+      older.close();
+      await backend.close();
+    }
+  });
+});
 
 describe('sqlite session backend: pruning, durability, boot errors', () => {
   it('prunes expired rows on its timer and keeps live ones', async () => {
