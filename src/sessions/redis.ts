@@ -122,9 +122,11 @@ export async function createRedisBackend(
         if (versionProblem) logger.error(`session store (Redis) unusable: ${versionProblem}`);
         else logger.info('session store (Redis) connected');
       },
+      // An old server answers INFO like any other, so a failed INFO (a slow moment, an ACL without it) says nothing
+      // about the version: carry on rather than refuse a server that may well be fine.
       (err: unknown) => {
-        versionProblem = `Redis server version could not be read: ${errorMessage(err)}`;
-        logger.error(`session store (Redis) unusable: ${versionProblem}`);
+        versionProblem = undefined;
+        logger.warn({ err }, 'session store (Redis) connected, but its version could not be checked');
       },
     );
   });

@@ -127,14 +127,17 @@ function parseCommand(buffered: string): { args: string[]; length: number } | un
   return { args, length: at };
 }
 
+const infoOfVersion = (version: string): string => {
+  const info = `# Server\r\nredis_version:${version}\r\nredis_mode:standalone\r\n`;
+  return `$${info.length}\r\n${info}\r\n`;
+};
+
 /**
  * A Redis older than the app supports can't be installed here, so this stands in for one: a real TCP server on
- * 127.0.0.1 speaking just enough RESP for the client's handshake (CLIENT SETINFO, PING), answering INFO with `version`.
+ * 127.0.0.1 speaking just enough RESP for the client's handshake (CLIENT SETINFO, PING), answering INFO with `infoReply`.
  */
-async function oldRedis(version: string, port = 0): Promise<{ url: string; close(): Promise<void> }> {
-  const info = `# Server\r\nredis_version:${version}\r\nredis_mode:standalone\r\n`;
-  const reply = (command: string | undefined): string =>
-    command === 'INFO' ? `$${info.length}\r\n${info}\r\n` : command === 'PING' ? '+PONG\r\n' : '+OK\r\n';
+async function fakeRedis(infoReply: string, port = 0): Promise<{ url: string; close(): Promise<void> }> {
+  const reply = (command: string | undefined): string => (command === 'INFO' ? infoReply : command === 'PING' ? '+PONG\r\n' : '+OK\r\n');
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -191,7 +194,7 @@ describe('redis session backend: server version', () => {
   });
 
   it('refuses to boot against an older server, naming both versions', async () => {
-    const old = await oldRedis('6.2.14');
+    const old = await fakeRedis(infoOfVersion('6.2.14'));
     try {
       await expect(createRedisBackend(sessionConfig({ store: 'redis', redisUrl: old.url }), silent)).rejects.toThrow(
         'Redis server is version 6.2.14; lzc-oidc needs Redis 7.0 or newer (EXPIRE NX/GT, GETDEL)',
@@ -201,12 +204,29 @@ describe('redis session backend: server version', () => {
     }
   });
 
+  it('boots with a warning when the server refuses INFO (an ACL without it): that says nothing about its version', async () => {
+    const logged: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) });
+    const acl = await fakeRedis("-NOPERM this user has no permissions to run the 'info' command\r\n");
+    try {
+      const backend = await createRedisBackend(sessionConfig({ store: 'redis', redisUrl: acl.url }), logger);
+      try {
+        await expect(backend.ping()).resolves.toBeUndefined();
+        expect(logged).toEqual([expect.stringContaining('session store (Redis) connected, but its version could not be checked')]);
+      } finally {
+        await backend.close();
+      }
+    } finally {
+      await acl.close();
+    }
+  });
+
   it('fails every call as SESSION_STORE_UNAVAILABLE, saying why, when an older server appears after boot', async () => {
     const logged: string[] = [];
     const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(line) });
     const port = await freePort();
     const backend = await createRedisBackend(sessionConfig({ store: 'redis', redisUrl: `redis://127.0.0.1:${port}` }), logger, { bootWaitMs: 100 });
-    const old = await oldRedis('6.0.16', port);
+    const old = await fakeRedis(infoOfVersion('6.0.16'), port);
     try {
       await until(() => logged.some((line) => line.includes('Redis server is version 6.0.16; lzc-oidc needs Redis 7.0')), 'the old server to be found out');
       await expect(backend.ping()).rejects.toEqual(storeUnavailable);
