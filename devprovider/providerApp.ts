@@ -278,7 +278,15 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
   const findUser = (sub: string): ProviderUser | undefined => options.users.find((u) => subjectOf(u) === sub);
 
   const fixedPort = options.issuer ? Number(new URL(options.issuer).port || 80) : 0;
-  const server = createServer((req, res) => front(req, res));
+  const server = createServer((req, res) => {
+    try {
+      front(req, res);
+    } catch {
+      // Only decoding the request target throws here (a malformed percent-encoding, an unparsable path), always
+      // before anything is written: the client's mistake, and the process embedding this provider must keep running.
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('Bad request');
+    }
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(fixedPort, host, () => resolve());
@@ -498,8 +506,9 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
       return;
     }
     if (path.startsWith(avatarPrefix) && path.endsWith('.svg')) {
+      const svg = avatarSvg(decodeURIComponent(path.slice(avatarPrefix.length, -4)));
       res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=3600' });
-      res.end(avatarSvg(decodeURIComponent(path.slice(avatarPrefix.length, -4))));
+      res.end(svg);
       return;
     }
     if (basePath) {

@@ -14,6 +14,7 @@ import pino from 'pino';
 import { loadConfig, type Env } from '../src/config/load.ts';
 import { createSessionBackend } from '../src/sessions/index.ts';
 import { getStored, sessionWrites, setStored } from '../src/sessions/storeOps.ts';
+import { tokenCipher } from '../src/sessions/tokenCipher.ts';
 import { freePort } from '../test/fixtures/app.ts';
 import { envFor, sessionIdOf } from '../test/fixtures/stack.ts';
 import { parseCookies } from '../src/security/cookies.ts';
@@ -224,7 +225,7 @@ async function storeSessions(env: Env, cookieHeader: string, count: number): Pro
   const backend = await createSessionBackend(config.session, pino({ level: 'silent' }));
   const started = Date.now();
   try {
-    const writes = sessionWrites(backend, config.session.absoluteTimeoutSec);
+    const writes = sessionWrites(backend, config.session.absoluteTimeoutSec, tokenCipher(config.session.secrets));
     const session = await getStored(backend.store, template);
     const tokens = await writes.tokens(template);
     if (!session?.user || !tokens) throw new Error('the template session is not in the store');

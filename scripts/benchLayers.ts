@@ -18,6 +18,7 @@ import { securityHeaders } from '../src/app/securityHeaders.ts';
 import { sessionMiddleware } from '../src/http/middleware/session.ts';
 import { proxyTrust } from '../src/http/proxyTrust.ts';
 import { sessionWrites } from '../src/sessions/storeOps.ts';
+import { tokenCipher } from '../src/sessions/tokenCipher.ts';
 import { requestLog } from '../src/app/requestLog.ts';
 import { createLogger } from '../src/log/logger.ts';
 
@@ -54,7 +55,7 @@ function layered(depth: number): Express {
   if (depth >= 1) app.use(requestLog(logger));
   if (depth >= 2) app.use(securityHeaders(stack.app.auth, false));
   if (depth >= 3) {
-    const writes = sessionWrites(sessions, config.session.absoluteTimeoutSec);
+    const writes = sessionWrites(sessions, config.session.absoluteTimeoutSec, tokenCipher(config.session.secrets));
     app.use(sessionMiddleware(config.session, sessions, writes, proxyTrust(config.trustProxy), () => false));
   }
   app.get('/profile', (_req, res) => res.json(body));

@@ -9,6 +9,7 @@ import { createOidcClient, type OidcClient } from '../oidc/client.ts';
 import { createSessionBackend } from '../sessions/index.ts';
 import { lazyBackend, type LazyBackend } from '../sessions/lazy.ts';
 import { sessionWrites } from '../sessions/storeOps.ts';
+import { tokenCipher } from '../sessions/tokenCipher.ts';
 import type { SessionBackend } from '../sessions/types.ts';
 import { safeReturnTo } from '../security/returnTo.ts';
 import { requestContext } from './context.ts';
@@ -63,7 +64,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   const sessions: LazyBackend = shared
     ? { ...shared, open: async () => shared, close: async () => {} }
     : lazyBackend(config.session.store, () => createSessionBackend(config.session, logger));
-  const writes = sessionWrites(sessions, config.session.absoluteTimeoutSec);
+  const writes = sessionWrites(sessions, config.session.absoluteTimeoutSec, tokenCipher(config.session.secrets));
   const paths = pathsOf(config, options.routes);
   const pages = options.pages ?? 'host';
   const trust = proxyTrust(config.trustProxy);

@@ -7,8 +7,8 @@ import { createSqliteBackend } from './sqlite.ts';
 
 /**
  * The one place that picks a session store from SESSION_STORE. Throws a plain Error (a boot
- * error the server prints) when the store cannot be used: an unwritable DATA_DIR, a corrupt
- * database file, a missing or malformed REDIS_URL.
+ * error the server prints) when the store cannot be used: an unwritable DATA_DIR or database
+ * file, a missing or malformed REDIS_URL, a Redis server older than 7.0.
  */
 export async function createSessionBackend(config: SessionConfig, logger: Logger): Promise<SessionBackend> {
   switch (config.store) {

@@ -1,7 +1,9 @@
 import { Store, type SessionData } from 'express-session';
 import type { SessionStoreKind } from '../config/types.ts';
 import type { SessionBackend } from './types.ts';
+import { REDIS_COMMAND_TIMEOUT_MS } from './redis.ts';
 import { storeUnavailable } from './shared.ts';
+import { BUSY_TIMEOUT_MS } from './sqlite.ts';
 
 type Cb = (err?: unknown, value?: never) => void;
 
@@ -54,7 +56,10 @@ export function lazyBackend(kind: SessionStoreKind, create: () => Promise<Sessio
       take: async (key) => (await open()).kv.take(key),
       delete: async (key) => (await open()).kv.delete(key),
       touch: async (key, ttlSec) => (await open()).kv.touch(key, ttlSec),
+      release: async (key, value) => (await open()).kv.release(key, value),
     },
+    // Known before opening, so the refresh lock can be sized when the middleware is built: what createSessionBackend opens.
+    opDeadlineMs: kind === 'redis' ? REDIS_COMMAND_TIMEOUT_MS : BUSY_TIMEOUT_MS,
     open,
     indexSession: (...args) => open().then((b) => b.indexSession(...args)),
     findSessions: (query) => open().then((b) => b.findSessions(query)),

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { SessionConfig } from '../config/types.ts';
 import type { SessionBackend } from './types.ts';
-import { openSqliteBackend } from './sqlite.ts';
+import { openDatabase, openSqliteBackend } from './sqlite.ts';
 
 /**
  * Sessions in process memory, lost on restart: for tests and throwaway dev runs only.
@@ -9,5 +9,5 @@ import { openSqliteBackend } from './sqlite.ts';
  * (same expiry, atomic take, owner index) instead of being a second implementation to keep in step.
  */
 export function createMemoryBackend(config: SessionConfig, logger: Logger): SessionBackend {
-  return openSqliteBackend(':memory:', 'memory', config, logger, {});
+  return openSqliteBackend(openDatabase(':memory:'), 'memory', config, logger, {});
 }

@@ -14,6 +14,8 @@ export interface RedisBackendOptions {
   commandTimeoutMs?: number;
 }
 
+/** Upper bound for one Redis operation unless the options say otherwise (see commandTimeoutMs). */
+export const REDIS_COMMAND_TIMEOUT_MS = 2000;
 const STORE_METHODS = ['get', 'set', 'touch', 'destroy', 'clear', 'length', 'ids', 'all'] as const;
 const MAX_RECONNECT_DELAY_MS = 2000;
 // node-redis only times out commands not yet written, so the deadline is enforced here. Commands
@@ -22,6 +24,24 @@ const MAX_QUEUED_COMMANDS = 10_000;
 // An idle connection PINGs every 5 s; 15 s without any reply means the server hung: drop and reconnect.
 const PING_INTERVAL_MS = 5000;
 const SOCKET_TIMEOUT_MS = 15_000;
+
+// Compare-and-delete in one server-side step: no other client's command can run between the GET and the DEL.
+const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+
+// EXPIRE … NX/GT (the owner index) came with Redis 7.0, GETDEL (take) with 6.2.
+const MIN_VERSION = [7, 0] as const;
+
+/** Why the server that gave this INFO SERVER answer cannot hold the sessions, or undefined when it can. */
+export function redisVersionProblem(info: string): string | undefined {
+  const needed = `lzc-oidc needs Redis ${MIN_VERSION.join('.')} or newer (EXPIRE NX/GT, GETDEL)`;
+  const version = /^redis_version:([^\r\n]*)/m.exec(info)?.[1]?.trim();
+  const [major, minor] = (version ?? '').split('.').map(Number);
+  if (major === undefined || minor === undefined || !Number.isInteger(major) || !Number.isInteger(minor)) {
+    return `Redis server did not report a usable version (redis_version: ${version ?? 'missing'}); ${needed}`;
+  }
+  const [minMajor, minMinor] = MIN_VERSION;
+  return major > minMajor || (major === minMajor && minor >= minMinor) ? undefined : `Redis server is version ${version}; ${needed}`;
+}
 
 /** Retry forever, 50 ms doubling up to 2 s, with jitter so many instances don't reconnect in lockstep. */
 function reconnectDelay(retries: number): number {
@@ -82,6 +102,7 @@ export async function createRedisBackend(
     // The URL may hold a password: say what is wrong, never echo it.
     throw new Error(`REDIS_URL is not usable: ${errorMessage(err)}`, { cause: err });
   }
+  const timeoutMs = options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
   // Without a listener an 'error' event would crash the process. Every failed reconnect emits one,
   // so an outage is logged once as a warning and its repeats only at debug level.
   let down = false;
@@ -89,9 +110,25 @@ export async function createRedisBackend(
     logger[down ? 'debug' : 'warn']({ err }, 'session store (Redis) unavailable; reconnecting');
     down = true;
   });
+  // Every connection is checked, not only the first: Redis may be down at boot, and a reconnect can reach another
+  // server (a failover). Until a server is found usable, every call fails as 503 instead of half-working.
+  let versionProblem: string | undefined;
+  let versionChecked = Promise.resolve();
   client.on('ready', () => {
     down = false;
-    logger.info('session store (Redis) connected');
+    versionChecked = withDeadline(client.info('server'), timeoutMs).then(
+      (info) => {
+        versionProblem = redisVersionProblem(info);
+        if (versionProblem) logger.error(`session store (Redis) unusable: ${versionProblem}`);
+        else logger.info('session store (Redis) connected');
+      },
+      // An old server answers INFO like any other, so a failed INFO (a slow moment, an ACL without it) says nothing
+      // about the version: carry on rather than refuse a server that may well be fine.
+      (err: unknown) => {
+        versionProblem = undefined;
+        logger.warn({ err }, 'session store (Redis) connected, but its version could not be checked');
+      },
+    );
   });
 
   const connected = client.connect().then(
@@ -101,9 +138,19 @@ export async function createRedisBackend(
   );
   const ready = await Promise.race([connected, delay(options.bootWaitMs ?? 5000, false, { ref: false })]);
   if (!ready) logger.warn('session store (Redis) not reachable at boot; serving 503 until it is');
+  else {
+    await versionChecked;
+    if (versionProblem) {
+      client.destroy();
+      throw new Error(versionProblem);
+    }
+  }
 
-  const timeoutMs = options.commandTimeoutMs ?? 2000;
-  const run: Run = (op) => guarded(() => withDeadline(op(), timeoutMs));
+  const run: Run = (op) =>
+    guarded(() => {
+      if (versionProblem) throw new Error(versionProblem);
+      return withDeadline(op(), timeoutMs);
+    });
   const p = config.redisPrefix;
   const ownerKey = (field: string, value: string): string => `${p}owner:${field}:${value}`;
   const store = new RedisStore({
@@ -135,12 +182,15 @@ export async function createRedisBackend(
       run(async () => {
         await client.expire(kvKey(key), wholeSeconds(ttlSec));
       }),
+    release: (key, value) =>
+      run(async () => (await client.eval(RELEASE_SCRIPT, { keys: [kvKey(key)], arguments: [JSON.stringify(value)] })) === 1),
   };
 
   return {
     kind: 'redis',
     store,
     kv,
+    opDeadlineMs: timeoutMs,
     // A sorted set per owner, scored by expiry: members age out one by one, and the key itself
     // lives as long as its longest member (EXPIRE NX sets it once, GT only ever extends it).
     indexSession: (sessionId, owner, ttlSec) =>

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { Logger } from 'pino';
@@ -16,6 +16,8 @@ export interface SqliteBackendOptions {
 }
 
 const DEFAULT_PRUNE_INTERVAL_MS = 5 * 60_000;
+/** How long a statement waits for another connection's write lock (an instance sharing the file) before failing. */
+export const BUSY_TIMEOUT_MS = 5000;
 const EXPIRING_TABLES = ['sessions', 'kv', 'session_owners'] as const;
 
 const SCHEMA = `
@@ -33,11 +35,13 @@ CREATE INDEX IF NOT EXISTS session_owners_expires_at ON session_owners (expires_
 
 /**
  * DATA_DIR must exist and be writable before SQLite runs, so the boot error can say which
- * directory is wrong instead of SQLite's bare "unable to open database file".
+ * directory is wrong instead of SQLite's bare "unable to open database file". It holds every
+ * session: only the app's own user may list it.
  */
 function prepareDataDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
     accessSync(dir, constants.W_OK);
   } catch (err) {
     throw new Error(`DATA_DIR ${dir} is not a writable directory: ${errorMessage(err)}`, { cause: err });
@@ -45,45 +49,104 @@ function prepareDataDir(dir: string): void {
 }
 
 /**
+ * Every session file is readable by the app's own user only: the database, its -wal and -shm, and damaged ones
+ * moved aside, including those an older version created 0644. SQLite creates -wal and -shm later with the mode
+ * of the database file, so creating that one 0600 before SQLite opens it covers them too.
+ */
+function makeSessionFilesPrivate(file: string): void {
+  const dir = path.dirname(file);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isFile() && entry.name.startsWith(path.basename(file))) chmodSync(path.join(dir, entry.name), 0o600);
+  }
+  closeSync(openSync(file, 'a', 0o600));
+}
+
+/** Failures that mean the file's content is damaged (not that it can't be reached): SQLITE_CORRUPT, SQLITE_NOTADB. */
+const DAMAGED_CODES = new Set([11, 26]);
+
+class DamagedDatabase extends Error {}
+
+const isDamaged = (err: unknown): boolean =>
+  // node:sqlite reports SQLite's extended result code; the low byte is the primary one.
+  err instanceof DamagedDatabase || DAMAGED_CODES.has(Number((err as { errcode?: unknown }).errcode) & 0xff);
+
+const cannotUse = (location: string, err: unknown): Error =>
+  new Error(`Session database ${location} cannot be used: ${errorMessage(err)}`, { cause: err });
+
+/**
  * WAL with synchronous=NORMAL: every committed transaction survives a crash or `kill -9` of this
  * process (only an OS crash or power loss can lose the latest commits), and readers never block
- * the writer. quick_check makes a damaged file fail at boot rather than on some later request.
+ * the writer. quick_check finds a damaged file at boot rather than on some later request.
  */
-function openDatabase(location: string): DatabaseSync {
+export function openDatabase(location: string): DatabaseSync {
   let db: DatabaseSync | undefined;
   try {
-    db = new DatabaseSync(location, { timeout: 5000 });
+    db = new DatabaseSync(location, { timeout: BUSY_TIMEOUT_MS });
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     const check = db.prepare('PRAGMA quick_check').get();
-    if (check?.quick_check !== 'ok') throw new Error(`integrity check failed: ${String(check?.quick_check)}`);
+    if (check?.quick_check !== 'ok') throw new DamagedDatabase(`integrity check failed: ${String(check?.quick_check)}`);
     db.exec(SCHEMA);
     return db;
   } catch (err) {
     if (db?.isOpen) db.close();
-    throw new Error(`Session database ${location} cannot be used: ${errorMessage(err)}`, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * Sessions are disposable, the app being up is not: a damaged database (in the file or in its write-ahead log) is
+ * moved aside for whoever wants to look at it, and an empty one takes its place. A bad file then costs everyone one
+ * sign-in instead of a restart loop. Anything else (a busy or unreadable file) stays a boot error naming the path.
+ */
+function openSessionDatabase(file: string, logger: Logger): DatabaseSync {
+  try {
+    makeSessionFilesPrivate(file);
+    return openDatabase(file);
+  } catch (err) {
+    if (!isDamaged(err)) throw cannotUse(file, err);
+    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      // The log and index go too, with names that keep them paired with their file: left behind, SQLite would
+      // replay the damaged log into the new database.
+      for (const suffix of ['', '-wal', '-shm']) {
+        try {
+          renameSync(file + suffix, aside + suffix);
+        } catch (renameErr) {
+          if ((renameErr as NodeJS.ErrnoException).code !== 'ENOENT') throw renameErr;
+        }
+      }
+      makeSessionFilesPrivate(file);
+      const db = openDatabase(file);
+      logger.error(
+        { movedTo: aside },
+        `Session database ${file} is damaged (${errorMessage(err)}): moved it aside to ${aside} and started an empty one; everyone must sign in again`,
+      );
+      return db;
+    } catch (recoverErr) {
+      throw cannotUse(file, recoverErr);
+    }
   }
 }
 
 /**
  * The default backend: sessions, pending sign-ins and the owner index in one SQLite file under
  * DATA_DIR, so they survive restarts with zero setup. Throws a plain Error naming the path when
- * DATA_DIR is unusable or the file is corrupt: that is a boot error, not a 503.
+ * DATA_DIR or the file is unusable: that is a boot error, not a 503. A damaged file is replaced.
  */
 export function createSqliteBackend(config: SessionConfig, logger: Logger, options: SqliteBackendOptions = {}): SessionBackend {
   const dir = path.resolve(config.dataDir);
   prepareDataDir(dir);
-  return openSqliteBackend(path.join(dir, SESSION_DB_FILE), 'sqlite', config, logger, options);
+  return openSqliteBackend(openSessionDatabase(path.join(dir, SESSION_DB_FILE), logger), 'sqlite', config, logger, options);
 }
 
-/** Builds a backend on an SQLite location (a file path, or ':memory:' for the memory kind). */
+/** Builds a backend on an open database (a file, or ':memory:' for the memory kind). */
 export function openSqliteBackend(
-  location: string,
+  db: DatabaseSync,
   kind: SessionStoreKind,
   config: SessionConfig,
   logger: Logger,
   options: SqliteBackendOptions,
 ): SessionBackend {
-  const db = openDatabase(location);
   const stmt = {
     kvGet: db.prepare('SELECT value FROM kv WHERE key = ? AND expires_at > ?'),
     kvSet: db.prepare(
@@ -99,6 +162,7 @@ export function openSqliteBackend(
     kvTake: db.prepare('DELETE FROM kv WHERE key = ? AND expires_at > ? RETURNING value'),
     kvDelete: db.prepare('DELETE FROM kv WHERE key = ?'),
     kvTouch: db.prepare('UPDATE kv SET expires_at = ? WHERE key = ? AND expires_at > ?'),
+    kvRelease: db.prepare('DELETE FROM kv WHERE key = ? AND value = ? AND expires_at > ?'),
     index: db.prepare(
       'INSERT INTO session_owners (session_id, sub, sid, expires_at) VALUES (?, ?, ?, ?) ' +
         'ON CONFLICT (session_id) DO UPDATE SET sub = excluded.sub, sid = excluded.sid, expires_at = excluded.expires_at',
@@ -132,6 +196,7 @@ export function openSqliteBackend(
         const now = Date.now();
         stmt.kvTouch.run(now + ttlSec * 1000, key, now);
       }),
+    release: (key, value) => guarded(() => stmt.kvRelease.run(key, JSON.stringify(value), Date.now()).changes === 1),
   };
 
   const prune = (): void => {
@@ -152,6 +217,7 @@ export function openSqliteBackend(
     kind,
     store: new SqliteSessionStore(db, config.idleTimeoutSec),
     kv,
+    opDeadlineMs: BUSY_TIMEOUT_MS,
     indexSession: (sessionId, owner, ttlSec) =>
       guarded(() => {
         stmt.index.run(sessionId, owner.sub, owner.sid ?? null, Date.now() + ttlSec * 1000);

@@ -1,6 +1,7 @@
 import type { SessionData, Store } from 'express-session';
 import type { StoredTokens } from '../oidc/user.ts';
 import type { SessionBackend } from './types.ts';
+import type { TokenCipher } from './tokenCipher.ts';
 import { sessionTtlSec } from './shared.ts';
 
 /** A session as the store holds it, read or written outside of a request (refresh, logout elsewhere). */
@@ -31,11 +32,23 @@ const tokensKey = (id: string): string => `tokens:${id}`;
  * Every session write goes through here, so the races between requests of one session, a token
  * refresh and a logout elsewhere (back-channel, "everywhere") resolve the safe way: an ended session
  * stays ended (a tombstone outlives any session), and a stale copy never overwrites a rotated
- * refresh token (the last one the provider will accept).
+ * refresh token (the last one the provider will accept). Tokens are stored sealed by `cipher`.
  */
-export function sessionWrites(backend: SessionBackend, lifetimeSec: number): SessionWrites {
+export function sessionWrites(backend: SessionBackend, lifetimeSec: number, cipher: TokenCipher): SessionWrites {
   const { store, kv } = backend;
   const ended = async (id: string): Promise<boolean> => (await kv.get(`ended:${id}`)) !== undefined;
+  const readTokens = async (id: string): Promise<StoredTokens | undefined> => {
+    const stored = await kv.get<unknown>(tokensKey(id));
+    if (typeof stored === 'string') {
+      // Unopenable (altered, or sealed with a secret no longer configured): as if the record were lost, which a
+      // session survives by its own lifetime.
+      const plaintext = cipher.open(tokensKey(id), stored);
+      return plaintext === undefined ? undefined : (JSON.parse(plaintext) as StoredTokens);
+    }
+    // Stored in plain JSON before tokens were sealed: still valid, sealed by the next saveTokens (a refresh), and gone
+    // with its session otherwise.
+    return typeof stored === 'object' && stored !== null ? (stored as StoredTokens) : undefined;
+  };
   return {
     async save(id, data) {
       if (await ended(id)) return;
@@ -50,14 +63,14 @@ export function sessionWrites(backend: SessionBackend, lifetimeSec: number): Ses
     },
     async saveTokens(id, tokens) {
       if (await ended(id)) return;
-      const current = await kv.get<StoredTokens>(tokensKey(id));
+      const current = await readTokens(id);
       if (current && current.obtainedAt > tokens.obtainedAt) return;
       // Until the session's next save, which sets their expiry to its own (callers save it right after).
-      await kv.set(tokensKey(id), tokens, lifetimeSec);
+      await kv.set(tokensKey(id), cipher.seal(tokensKey(id), JSON.stringify(tokens)), lifetimeSec);
       // end() may have run meanwhile (a logout on another instance): it marks before it deletes, so look again.
       if (await ended(id)) await kv.delete(tokensKey(id));
     },
-    tokens: (id) => kv.get<StoredTokens>(tokensKey(id)),
+    tokens: readTokens,
     async end(id) {
       await kv.set(`ended:${id}`, 1, lifetimeSec);
       await destroyStored(store, id);

@@ -12,6 +12,11 @@ export interface KeyValue {
   delete(key: string): Promise<void>;
   /** Gives a live record a new time to live, leaving its value alone (no read-modify-write race); absent: nothing. */
   touch(key: string, ttlSec: number): Promise<void>;
+  /**
+   * Deletes a live record only while it still holds `value`, in one atomic step: releases a lock without removing
+   * the one another instance took after ours expired. True when this call deleted it.
+   */
+  release(key: string, value: unknown): Promise<boolean>;
 }
 
 /** Who a session belongs to, so "sign this user out everywhere" and back-channel logout can find it. */
@@ -26,6 +31,8 @@ export interface SessionBackend {
   /** The express-session store. Its failures surface as AppError('SESSION_STORE_UNAVAILABLE'). */
   store: Store;
   kv: KeyValue;
+  /** The longest one store operation may take before it fails: what a lock held across several of them must outlast. */
+  opDeadlineMs: number;
   /** Records that sessionId belongs to owner, for ttlSec. */
   indexSession(sessionId: string, owner: SessionOwner, ttlSec: number): Promise<void>;
   /** Session ids for a user (by sub) or a provider session (by sid). */

@@ -140,6 +140,25 @@ export function runSessionStoreContract(name: string, makeBackend: () => Promise
       expect(await backend.kv.get(key)).toBe('second');
     });
 
+    it('releases a record only while it holds the given value, to exactly one of many concurrent callers', async () => {
+      const key = `lock:${randomUUID()}`;
+      expect(await backend.kv.release(key, 'me')).toBe(false);
+      await backend.kv.add(key, 'me', 60);
+      expect(await backend.kv.release(key, 'someone else')).toBe(false);
+      expect(await backend.kv.get(key)).toBe('me');
+      const results = await Promise.all(Array.from({ length: 20 }, () => backend.kv.release(key, 'me')));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await backend.kv.get(key)).toBeUndefined();
+    });
+
+    it("does not release a lock another holder took after the first one's expired", async () => {
+      const key = `lock:${randomUUID()}`;
+      expect(await backend.kv.add(key, 'first', 1)).toBe(true);
+      await until(async () => backend.kv.add(key, 'second', 60), 'the first lock to expire and the second to take it');
+      expect(await backend.kv.release(key, 'first')).toBe(false);
+      expect(await backend.kv.get(key)).toBe('second');
+    });
+
     it('finds sessions by user sub and by provider sid', async () => {
       const [alice, bob] = [`alice-${randomUUID()}`, `bob-${randomUUID()}`];
       const [sidX, sidY] = [randomUUID(), randomUUID()];

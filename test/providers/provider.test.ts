@@ -1,6 +1,6 @@
 // The test providers themselves: each profile's discovery shape and quirks, exercised with openid-client v6
 // exactly as the RP uses it (code flow + PKCE + state + nonce, userinfo, refresh, revocation, logout).
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, get as httpGet } from 'node:http';
 import { freePort } from '../fixtures/app.ts';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
@@ -397,6 +397,23 @@ describe('dev provider', () => {
       expect(info).toMatchObject({ groups: ['ADMIN'], name: 'Alice Admin' });
       const avatar = await fetch(String(info.picture));
       expect(avatar.headers.get('content-type')).toBe('image/svg+xml');
+    } finally {
+      await dev.close();
+    }
+  });
+
+  it('answers 400 to a malformed percent-encoding and keeps serving', async () => {
+    const issuer = `http://127.0.0.1:${await freePort()}`;
+    const dev = await startDevProvider({ issuer, clientId: 'dev-client', clientSecret: 'dev-secret', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [] });
+    try {
+      expect((await fetch(`${issuer}/avatar/%E0%A4%A.svg`)).status).toBe(400);
+      // fetch() would normalise this request target; a raw request sends it as is.
+      const status = await new Promise<number | undefined>((resolve, reject) =>
+        httpGet(`${issuer}/`, { path: '//' }, (res) => resolve(res.resume().statusCode)).on('error', reject),
+      );
+      expect(status).toBe(400);
+      expect((await fetch(`${issuer}/avatar/alice.svg`)).status).toBe(200);
+      expect((await fetch(`${issuer}/.well-known/openid-configuration`)).status).toBe(200);
     } finally {
       await dev.close();
     }

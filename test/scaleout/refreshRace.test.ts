@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import { until } from '../fixtures/until.ts';
 import { refreshGrants } from '../fixtures/provider.ts';
-import { startCluster, type Browser, type Cluster, type Instance } from './cluster.ts';
+import { profileStatus, startCluster, type Browser, type Cluster, type Instance } from './cluster.ts';
 import { agedTokenInfo } from '../fixtures/tokens.ts';
 import { sessionIdOf } from '../fixtures/stack.ts';
 import { getStored, setStored } from '../../src/sessions/storeOps.ts';
@@ -102,5 +102,55 @@ describe('token refresh across two instances', () => {
     expect(refreshGrants(provider)[1]?.status).toBe(200);
     expect(refreshGrants(provider)[1]?.params.refresh_token).not.toBe(spent);
     expect((await browser.at(a).get('/profile').set('Accept', 'application/json')).status).toBe(200);
+  });
+
+  it('holds its lock for the worst case of every deadline, and releases only its own', async () => {
+    const { a, b } = cluster;
+    const browser = cluster.browser();
+    expect((await cluster.signIn(browser, a, a)).status).toBe(303);
+    await dueForRefresh(a, browser);
+
+    // Store-edge fault injection on instance A: while its refresh is finishing, its lock expires and B takes it,
+    // right after A last looked at it. Meanwhile every store operation A makes under the lock is counted.
+    const kv = a.sessions.kv as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const store = a.sessions.store as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const originals = { kv: { ...kv }, store: { get: store.get!, set: store.set!, destroy: store.destroy! } };
+    let lock: { key: string; ttlSec: number } | undefined;
+    let held = false;
+    let opsUnderLock = 0;
+    const takeOver = (key: string) => b.sessions.kv.set(key, 'instance B', 60);
+    for (const [name, op] of Object.entries(originals.kv)) {
+      kv[name] = async (...args) => {
+        const key = String(args[0]);
+        if (name === 'add' && key.startsWith('lock:refresh:')) [lock, held] = [{ key, ttlSec: Number(args[2]) }, true];
+        else if (held) opsUnderLock++;
+        if (name === 'release' && key === lock?.key) {
+          held = false;
+          await takeOver(key);
+        }
+        const result = await op.apply(kv, args);
+        if (name === 'get' && key === lock?.key) await takeOver(key);
+        return result;
+      };
+    }
+    for (const [name, op] of Object.entries(originals.store)) {
+      store[name] = (...args) => {
+        if (held) opsUnderLock++;
+        return op.apply(store, args);
+      };
+    }
+    try {
+      expect(await profileStatus(browser.at(a))).toBe(200);
+    } finally {
+      Object.assign(kv, originals.kv);
+      Object.assign(store, originals.store);
+    }
+
+    expect(lock).toBeDefined();
+    expect(await b.sessions.kv.get(lock!.key)).toBe('instance B');
+    // The token endpoint, the JWKS, a refetch of it for an unknown kid and userinfo, each up to OIDC_HTTP_TIMEOUT; then each store operation up to its deadline.
+    const worstCaseSec = 4 * a.config.oidc.httpTimeoutSec + (opsUnderLock * a.sessions.opDeadlineMs) / 1000;
+    expect(opsUnderLock).toBeGreaterThan(5);
+    expect(lock!.ttlSec).toBeGreaterThanOrEqual(worstCaseSec);
   });
 });

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import type { SessionData } from 'express-session';
 import pino from 'pino';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionConfig } from '../../src/config/types.ts';
-import { createRedisBackend } from '../../src/sessions/redis.ts';
+import { createRedisBackend, redisVersionProblem } from '../../src/sessions/redis.ts';
 import type { SessionBackend } from '../../src/sessions/types.ts';
 import { runSessionStoreContract, sessionData, storeUnavailable } from '../contract/sessionStore.contract.ts';
 import { startRedis, type RedisServer } from '../fixtures/redis.ts';
+import { freePort } from '../fixtures/app.ts';
 import { until } from '../fixtures/until.ts';
 import { sessionConfig } from './config.ts';
 
@@ -103,5 +106,135 @@ describe('redis session backend: outages', () => {
     await expect(createRedisBackend(sessionConfig({ store: 'redis', redisUrl: 'http://user:hunter2@example' }), silent)).rejects.toThrow(
       /^REDIS_URL is not usable: (?!.*hunter2)/,
     );
+  });
+});
+
+/** One RESP command (an array of bulk strings) from the front of `buffered`, or undefined until all of it arrived. */
+function parseCommand(buffered: string): { args: string[]; length: number } | undefined {
+  const head = /^\*(\d+)\r\n/.exec(buffered);
+  if (!head) return undefined;
+  let at = head[0].length;
+  const args: string[] = [];
+  for (let i = 0; i < Number(head[1]); i++) {
+    const size = /^\$(\d+)\r\n/.exec(buffered.slice(at));
+    if (!size) return undefined;
+    const start = at + size[0].length;
+    const end = start + Number(size[1]);
+    if (buffered.length < end + 2) return undefined;
+    args.push(buffered.slice(start, end));
+    at = end + 2;
+  }
+  return { args, length: at };
+}
+
+const infoOfVersion = (version: string): string => {
+  const info = `# Server\r\nredis_version:${version}\r\nredis_mode:standalone\r\n`;
+  return `$${info.length}\r\n${info}\r\n`;
+};
+
+/**
+ * A Redis older than the app supports can't be installed here, so this stands in for one: a real TCP server on
+ * 127.0.0.1 speaking just enough RESP for the client's handshake (CLIENT SETINFO, PING), answering INFO with `infoReply`.
+ */
+async function fakeRedis(infoReply: string, port = 0): Promise<{ url: string; close(): Promise<void> }> {
+  const reply = (command: string | undefined): string => (command === 'INFO' ? infoReply : command === 'PING' ? '+PONG\r\n' : '+OK\r\n');
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    let buffered = '';
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('latin1');
+      for (let command = parseCommand(buffered); command; command = parseCommand(buffered)) {
+        buffered = buffered.slice(command.length);
+        socket.write(reply(command.args[0]?.toUpperCase()));
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const { port: bound } = server.address() as net.AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${bound}`,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('redis session backend: server version', () => {
+  it('accepts Redis 7.0 and newer, and names the found and needed versions otherwise', () => {
+    for (const version of ['7.0.0', '7.0.15', '7.2.4', '8.0.2', '10.1.0']) {
+      expect(redisVersionProblem(`# Server\r\nredis_version:${version}\r\nredis_git_sha1:0\r\n`)).toBeUndefined();
+    }
+    expect(redisVersionProblem('# Server\r\nredis_version:6.2.14\r\n')).toBe(
+      'Redis server is version 6.2.14; lzc-oidc needs Redis 7.0 or newer (EXPIRE NX/GT, GETDEL)',
+    );
+    expect(redisVersionProblem('redis_version:6.0.16\r\n')).toMatch(/^Redis server is version 6\.0\.16;/);
+    expect(redisVersionProblem('# Server\r\nredis_mode:standalone\r\n')).toBe(
+      'Redis server did not report a usable version (redis_version: missing); lzc-oidc needs Redis 7.0 or newer (EXPIRE NX/GT, GETDEL)',
+    );
+    expect(redisVersionProblem('redis_version:unknown\r\n')).toMatch(/did not report a usable version \(redis_version: unknown\)/);
+  });
+
+  it('boots against the real test Redis, which is new enough', async () => {
+    const client = await createClient({ url: redis.url }).connect();
+    try {
+      expect(redisVersionProblem(await client.info('server'))).toBeUndefined();
+    } finally {
+      client.destroy();
+    }
+    const backend = await createRedisBackend(redisConfig(), silent);
+    try {
+      await expect(backend.ping()).resolves.toBeUndefined();
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('refuses to boot against an older server, naming both versions', async () => {
+    const old = await fakeRedis(infoOfVersion('6.2.14'));
+    try {
+      await expect(createRedisBackend(sessionConfig({ store: 'redis', redisUrl: old.url }), silent)).rejects.toThrow(
+        'Redis server is version 6.2.14; lzc-oidc needs Redis 7.0 or newer (EXPIRE NX/GT, GETDEL)',
+      );
+    } finally {
+      await old.close();
+    }
+  });
+
+  it('boots with a warning when the server refuses INFO (an ACL without it): that says nothing about its version', async () => {
+    const logged: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) });
+    const acl = await fakeRedis("-NOPERM this user has no permissions to run the 'info' command\r\n");
+    try {
+      const backend = await createRedisBackend(sessionConfig({ store: 'redis', redisUrl: acl.url }), logger);
+      try {
+        await expect(backend.ping()).resolves.toBeUndefined();
+        expect(logged).toEqual([expect.stringContaining('session store (Redis) connected, but its version could not be checked')]);
+      } finally {
+        await backend.close();
+      }
+    } finally {
+      await acl.close();
+    }
+  });
+
+  it('fails every call as SESSION_STORE_UNAVAILABLE, saying why, when an older server appears after boot', async () => {
+    const logged: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(line) });
+    const port = await freePort();
+    const backend = await createRedisBackend(sessionConfig({ store: 'redis', redisUrl: `redis://127.0.0.1:${port}` }), logger, { bootWaitMs: 100 });
+    const old = await fakeRedis(infoOfVersion('6.0.16'), port);
+    try {
+      await until(() => logged.some((line) => line.includes('Redis server is version 6.0.16; lzc-oidc needs Redis 7.0')), 'the old server to be found out');
+      await expect(backend.ping()).rejects.toEqual(storeUnavailable);
+      await expect(backend.kv.take('k')).rejects.toEqual(storeUnavailable);
+      await expect(getSession(backend, 's')).rejects.toEqual(storeUnavailable);
+    } finally {
+      await backend.close();
+      await old.close();
+    }
   });
 });

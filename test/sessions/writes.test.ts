@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.ts';
 import { createSessionBackend } from '../../src/sessions/index.ts';
 import { getStored, sessionWrites, type StoredSession } from '../../src/sessions/storeOps.ts';
+import { tokenCipher } from '../../src/sessions/tokenCipher.ts';
 import type { StoredTokens } from '../../src/oidc/user.ts';
 import { sessionConfig } from './config.ts';
 import { until } from '../fixtures/until.ts';
@@ -16,7 +17,7 @@ const tokens = (obtainedAt: number, refreshToken: string): StoredTokens => ({ ob
 async function withWrites(fn: (writes: ReturnType<typeof sessionWrites>, backend: Awaited<ReturnType<typeof createSessionBackend>>) => Promise<void>) {
   const backend = await createSessionBackend(sessionConfig({ store: 'memory' }), createLogger('silent'));
   try {
-    await fn(sessionWrites(backend, 600), backend);
+    await fn(sessionWrites(backend, 600, tokenCipher(['writes-test-secret-at-least-32-characters'])), backend);
   } finally {
     await backend.close();
   }

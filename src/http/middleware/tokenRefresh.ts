@@ -13,6 +13,11 @@ import { requestIdOf } from '../errorPages.ts';
 // Failed for a passing reason (provider down): wait this long before asking again, not on every request.
 const RETRY_AFTER_MS = 30_000;
 const LOCK_POLL_MS = 50;
+// Under the lock, one refresh asks the provider up to four times: the token endpoint, the JWKS, the JWKS again
+// for a kid it doesn't know yet, and userinfo for the current claims (each bounded by OIDC_HTTP_TIMEOUT).
+const PROVIDER_CALLS = 4;
+// ...and the store up to twelve times: read the session and its tokens, saveTokens (five), save (four), release.
+const STORE_OPS = 12;
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -30,8 +35,10 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
   const instance = randomUUID();
   const inflight = new Map<string, Promise<void>>();
   const margin = oidcConfig.refreshMarginSec;
-  // A refresh is at most three provider calls (token endpoint, JWKS, userinfo): the lock outlives them, and waiters wait as long.
-  const lockTtlSec = 3 * oidcConfig.httpTimeoutSec + 10;
+  // The lock must outlive the slowest refresh that still succeeds, or a second instance refreshes with the same
+  // refresh token meanwhile (and rotation then ends the session). Each provider call and each store operation
+  // can take up to its own deadline before failing, so the worst case is the sum of all of them.
+  const lockTtlSec = Math.ceil(PROVIDER_CALLS * oidcConfig.httpTimeoutSec + (STORE_OPS * sessions.opDeadlineMs) / 1000);
   const lockWaitMs = lockTtlSec * 1000;
   const due = (info: TokenInfo | undefined): 'refresh' | 'claims' | undefined =>
     needsRefresh(info, margin) ? 'refresh' : claimsDue(info, oidcConfig) && oidc.provider().userinfoEndpoint ? 'claims' : undefined;
@@ -95,7 +102,7 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
       else if (what === 'claims') await reread(id, reqId, session);
     } finally {
       // Only our own lock: if it expired and another instance took it, that one is not ours to release.
-      if ((await kv.get(lock)) === owner) await kv.delete(lock);
+      await kv.release(lock, owner);
     }
   }
 
