@@ -241,7 +241,7 @@ function flatten(input: Record<string, unknown> | undefined): Record<string, str
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(input ?? {})) {
     if (k === 'client_secret' || v === undefined) continue;
-    out[k] = Array.isArray(v) ? v.join(' ') : String(v);
+    out[k] = Array.isArray(v) ? v.join(' ') : typeof v === 'string' ? v : JSON.stringify(v);
   }
   return out;
 }

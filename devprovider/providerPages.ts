@@ -1,7 +1,7 @@
 // Server-rendered pages of the embedded OpenID provider: sign-in, sign-out confirmation, signed-out, error.
 // They carry no script at all, so they work in any browser and under any CSP; labels are zh-CN + English.
 
-function escapeHtml(value: unknown): string {
+function escapeHtml(value: string | number | undefined): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -69,7 +69,7 @@ export function signedOutPage(title: string): string {
 
 export function errorPage(title: string, out: Record<string, unknown>): string {
   const rows = Object.entries(out)
-    .map(([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: ${escapeHtml(v)}</p>`)
+    .map(([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: ${escapeHtml(typeof v === 'string' || typeof v === 'number' ? v : JSON.stringify(v))}</p>`)
     .join('');
   return page(title, `<h1>出错了 · Something went wrong</h1>${rows}`);
 }

@@ -199,8 +199,8 @@ const fileSize = (file: string): number => statSync(file, { throwIfNoEntry: fals
 
 export const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
-export function table(head: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+export function table(head: string[], rows: Array<Array<string | number>>): string {
+  const line = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
@@ -237,7 +237,7 @@ async function storeSessions(env: Env, cookieHeader: string, count: number): Pro
           const id = `bench-${i + j}`;
           await setStored(backend.store, id, session);
           await writes.saveTokens(id, tokens);
-          await backend.indexSession(id, { sub: session.user!.sub, sid: session.user!.sid }, config.session.absoluteTimeoutSec);
+          await backend.indexSession(id, { sub: session.user.sub, sid: session.user.sid }, config.session.absoluteTimeoutSec);
         }),
       );
     }
@@ -256,7 +256,7 @@ async function cpuPerSignIn(server: ServerProcess, provider: TestProvider): Prom
 }
 
 /** CPU per sign-in, then the header weight of one browser's sign-in and of a signed-in page. */
-async function signInRow(name: string, server: ServerProcess, provider: TestProvider, signedIn: SignedIn): Promise<(string | number)[]> {
+async function signInRow(name: string, server: ServerProcess, provider: TestProvider, signedIn: SignedIn): Promise<Array<string | number>> {
   const cpuMs = await cpuPerSignIn(server, provider);
   const res = await fetch(`${server.url}/profile`, { headers: { cookie: signedIn.cookie, accept: 'application/json' } });
   await res.text();
@@ -325,11 +325,11 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lzc-oidc-bench-'));
   const headers = (cookie: string) => ({ cookie, accept: 'application/json' });
   const rows: Row[] = [];
-  const storage: (string | number)[][] = [];
-  const perSignIn: (string | number)[][] = [];
+  const storage: Array<Array<string | number>> = [];
+  const perSignIn: Array<Array<string | number>> = [];
   let pageBody = '';
   try {
-    const stores: { name: string; env: Env; fill: boolean }[] = [
+    const stores: Array<{ name: string; env: Env; fill: boolean }> = [
       { name: 'sqlite', env: { SESSION_STORE: 'sqlite', DATA_DIR: dataDir }, fill: true },
       { name: 'redis', env: { SESSION_STORE: 'redis', REDIS_URL: redis.url }, fill: true },
       { name: 'memory', env: { SESSION_STORE: 'memory' }, fill: false },

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
       'provider down: GET /login',
       `${login.status} after ${noticed.toFixed(1)} s`,
       '503 unavailable page',
-      login.status === 503 && /OIDC_PROVIDER_UNAVAILABLE/.test(login.body),
+      login.status === 503 && login.body.includes('OIDC_PROVIDER_UNAVAILABLE'),
     );
     const outage = await during;
     row('provider down: signed-in traffic (6 s)', `${outage.requests} requests, ${outage.failures} failed`, '0 failed', outage.failures === 0 && outage.requests > 0);
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     row('Redis back: the same session signed in again', `after ${redisBack.toFixed(1)} s, no app restart`, 'recovers by itself', true);
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;
-    row('soak run', `aborted: ${String(err).slice(0, 200)}${cause ? ` (${String(cause).slice(0, 200)})` : ''}`, 'completes', false);
+    row('soak run', `aborted: ${String(err).slice(0, 200)}${cause instanceof Error ? ` (${cause.message.slice(0, 200)})` : ''}`, 'completes', false);
     log(String((err as Error).stack));
   } finally {
     await Promise.all(apps.map((a) => a.stop()));

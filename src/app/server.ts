@@ -96,12 +96,13 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
-    server.close(async () => {
+    const finish = async (): Promise<void> => {
       await auth.close().catch((err: unknown) => logger.warn({ err }, 'session store close failed'));
       await devProvider?.close();
       logger.info('stopped');
       process.exit(0);
-    });
+    };
+    server.close(() => void finish());
     server.closeIdleConnections();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -27,7 +27,7 @@ export function isLoopbackHost(hostname: string): boolean {
 
 const envString = (env: Env, name: string): string | undefined => {
   const v = env[name]?.trim();
-  return v ? v : undefined;
+  return v || undefined;
 };
 
 /** The issuer variable as written (the older `_URL` spelling too), before any normalisation. */

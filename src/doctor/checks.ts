@@ -86,7 +86,7 @@ export function checkEndpoints(oidc: OidcConfig, meta: oc.ServerMetadata, kind: 
   const elsewhere = ENDPOINTS.filter((n) => {
     const value = meta[n];
     return typeof value === 'string' && URL.canParse(value) && new URL(value).host !== issuer.host;
-  }).map((n) => `${n}=${meta[n] as string}`);
+  }).map((n) => `${n}=${meta[n]!}`);
   if (elsewhere.length) {
     return finding('endpoints', 'warn', 'endpoints.otherHost', { host: issuer.host, list: elsewhere.join(', ') }, fixOf(kind === 'casdoor' ? 'endpoints.otherHost.casdoorFix' : 'endpoints.otherHost.fix'));
   }

@@ -141,7 +141,7 @@ const CATALOGS: Record<Locale, Messages> = { en, 'zh-CN': zhCN };
 
 /** DOCTOR_LANG, else the POSIX locale variables in their order of precedence; "zh_CN.UTF-8" → zh-CN. */
 export function cliLocale(env: Record<string, string | undefined>): Locale {
-  const tag = [env.DOCTOR_LANG, env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v && v.trim());
+  const tag = [env.DOCTOR_LANG, env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v?.trim());
   return negotiateLocale(tag?.split('.')[0]?.replace(/_/g, '-'));
 }
 

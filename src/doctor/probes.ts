@@ -64,7 +64,7 @@ export async function probeJwks(oidc: OidcConfig, jwksUri: string, algs: string[
   );
   const vars = { url: jwksUri, algs: algs.join(', '), count: String(usable.length), total: String(keys.length) };
   if (!usable.length) return { finding: finding('jwks', 'fail', 'jwks.noKeys', vars, { key: 'jwks.fix' }), answer: out.answer };
-  return { finding: finding('jwks', 'ok', 'jwks.ok', { ...vars, kids: usable.map((k) => String(k.kid ?? '?')).join(', ') }), answer: out.answer };
+  return { finding: finding('jwks', 'ok', 'jwks.ok', { ...vars, kids: usable.map((k) => (typeof k.kid === 'string' ? k.kid : '?')).join(', ') }), answer: out.answer };
 }
 
 const PROBE_CODE = 'lzc-oidc-doctor-probe';
@@ -93,11 +93,12 @@ async function redeemProbe(oidc: OidcConfig, config: oc.Configuration): Promise<
   return { ...(captured && { captured }), netError };
 }
 
+const textOf = (value: unknown): string => (typeof value === 'string' ? value : '');
 const errorOf = (body: unknown): string => (isObject(body) && typeof body.error === 'string' ? body.error : '');
 /** The token endpoint got past client authentication: it refused only the dummy code. */
 const codeRefused = ({ body }: Captured): boolean => {
   const b = isObject(body) ? body : {};
-  return errorOf(body) === 'invalid_grant' || (errorOf(body) === 'invalid_request' && /code/i.test(String(b.error_description ?? b.msg ?? '')));
+  return errorOf(body) === 'invalid_grant' || (errorOf(body) === 'invalid_request' && /code/i.test(textOf(b.error_description ?? b.msg)));
 };
 
 /**
@@ -117,7 +118,7 @@ export async function probeCredentials(oidc: OidcConfig, handle: ProviderHandle,
   const { status, body } = captured;
   const b = isObject(body) ? body : {};
   const error = errorOf(body);
-  const vars = { clientId: oidc.clientId, status: String(status), error, detail: String(b.error_description ?? b.msg ?? '').slice(0, 200) };
+  const vars = { clientId: oidc.clientId, status: String(status), error, detail: textOf(b.error_description ?? b.msg).slice(0, 200) };
   const credentialsFix = { key: 'credentials.fix' as const };
   if (codeRefused(captured)) {
     // Casdoor looks the code up before it compares the secret (token_oauth.go), so only the client id was proven.

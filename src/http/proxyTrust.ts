@@ -20,7 +20,7 @@ export function proxyTrust(setting: boolean | number | string): ProxyTrust {
       if ((req.socket as { encrypted?: boolean }).encrypted) return true;
       if (!trust(req.socket.remoteAddress ?? '', 0)) return false;
       const proto = req.get('x-forwarded-proto');
-      return proto !== undefined && proto.split(',', 1)[0]!.trim().toLowerCase() === 'https';
+      return proto?.split(',', 1)[0]?.trim().toLowerCase() === 'https';
     },
     clientIp: (req) => proxyaddr(req, trust),
   };

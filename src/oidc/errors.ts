@@ -62,7 +62,7 @@ export function toAppError(err: unknown): AppError {
     if (PROVIDER_DOWN_CODES.has(code)) return new AppError('OIDC_PROVIDER_UNAVAILABLE', { cause: err });
     if (code.startsWith('OAUTH_')) return new AppError('OIDC_PROVIDER_ERROR', { cause: err });
   }
-  if (err instanceof TypeError && /fetch failed/.test(err.message)) {
+  if (err instanceof TypeError && err.message.includes('fetch failed')) {
     return new AppError('OIDC_PROVIDER_UNAVAILABLE', { cause: err });
   }
   return new AppError('INTERNAL', { cause: err });

@@ -67,7 +67,7 @@ function displayClaims(all: Record<string, unknown>): SessionUser['claims'] {
     } else if (typeof value === 'number' || typeof value === 'boolean') {
       out[key] = value;
     } else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
-      out[key] = (value as string[]).slice(0, 50);
+      out[key] = (value).slice(0, 50);
     }
   }
   return out;

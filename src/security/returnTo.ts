@@ -2,6 +2,7 @@ const MAX_LENGTH = 2048;
 // oauth2-proxy's rule: a slash or backslash, then only whitespace or one or two dots, then another.
 const SLASH_TRICK = /[/\\](\s*|\.{1,2})[/\\]/;
 // Control characters, all whitespace (incl. Unicode spaces), backslashes and slash look-alikes have no place in a raw local path.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
 const FORBIDDEN = /[\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\\\u2044\u2215\u29f8\uff0f\uff3c]/;
 const PROBE_ORIGIN = 'http://probe.invalid';
 // Paths that would loop back into the sign-in machinery.
@@ -14,6 +15,7 @@ function looksSafe(value: string): boolean {
 /** Decoded forms may legitimately hold spaces in a query; only their path must not hide a host. */
 function decodedPathSafe(value: string): boolean {
   const path = value.split(/[?#]/, 1)[0] ?? '';
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
   return path.startsWith('/') && !path.startsWith('//') && !SLASH_TRICK.test(path) && !/[\u0000-\u001f\\]/.test(path);
 }
 

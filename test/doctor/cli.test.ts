@@ -20,7 +20,7 @@ interface Run {
 
 function doctor(env: Env, args: string[] = [], cwd: string): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, cwd, timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { env: env, cwd, timeout: 20_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       assertNoSecrets(stdout + stderr, env);
       resolve({ code, stdout, stderr });
@@ -52,7 +52,7 @@ describe('npm run doctor', () => {
     const env = goodEnv(provider, { LAZYCAT_AUTH_OIDC_CLIENT_ID: 'wrong-client-id', DOCTOR_LANG: 'en' });
     const run = await doctor(env, ['--json'], cwd);
     expect(run.code).toBe(1);
-    const report = JSON.parse(run.stdout) as { ok: boolean; locale: string; checks: { id: string; status: string; fix?: string }[] };
+    const report = JSON.parse(run.stdout) as { ok: boolean; locale: string; checks: Array<{ id: string; status: string; fix?: string }> };
     expect(report).toMatchObject({ ok: false, locale: 'en' });
     expect(report.checks.find((c) => c.id === 'credentials')).toMatchObject({ status: 'fail', fix: expect.stringContaining('LAZYCAT_AUTH_OIDC_CLIENT_SECRET') });
   });

@@ -47,7 +47,7 @@ describe('hostile provider: JWKS unreachable during a refresh', () => {
   const json = (agent: Agent) => agent.get('/profile').set('Accept', 'application/json');
   async function dueForRefresh(stack: Stack, agent: Agent): Promise<void> {
     const { id, data } = await ownSession(stack, agent);
-    await setStored(stack.app.sessions.store, id, { ...data!, tokenInfo: agedTokenInfo(data!.tokenInfo!) });
+    await setStored(stack.app.sessions.store, id, { ...data!, tokenInfo: agedTokenInfo(data!.tokenInfo) });
   }
 
   it('keeps the session and the rotated refresh token, and verifies the next ID token once the JWKS is back', async () => {

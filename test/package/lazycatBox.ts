@@ -139,8 +139,8 @@ export async function startPackagedApp(opts: {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const app: RunningApp = {
     child,
     output: () => output,
@@ -164,7 +164,7 @@ export async function startPackagedApp(opts: {
     );
   } catch (err) {
     await app.stop();
-    throw new Error(`${(err as Error).message}\n--- app output (tail) ---\n${output.slice(-4000)}`);
+    throw new Error(`${(err as Error).message}\n--- app output (tail) ---\n${output.slice(-4000)}`, { cause: err });
   }
   return app;
 }

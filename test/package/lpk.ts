@@ -84,7 +84,7 @@ export function manifestEnv(manifest: LpkManifest): Map<string, string> {
 
 /** The single exec:// route: `/=exec://PORT,/lzcapp/pkg/content/<launcher>`. */
 export function execRoute(manifest: LpkManifest): { location: string; port: number; launcher: string } {
-  const routes = (manifest.application.routes ?? []).map((r) => r.match(/^([^=]+)=exec:\/\/(\d+),(\S+)$/)).filter((m) => m !== null);
+  const routes = (manifest.application.routes ?? []).map((r) => /^([^=]+)=exec:\/\/(\d+),(\S+)$/.exec(r)).filter((m) => m !== null);
   if (routes.length !== 1) throw new Error(`expected one exec:// route, got ${JSON.stringify(manifest.application.routes)}`);
   const [, location, port, launcher] = routes[0]!;
   return { location: location!, port: Number(port), launcher: launcher! };

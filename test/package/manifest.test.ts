@@ -41,9 +41,9 @@ function compareVersions(a: string, b: string): number {
  * advanced-manifest-render.md, advanced-route.md, spec/manifest.md). A box older than that
  * does not know the feature, so min_os_version must cover every one used.
  */
-const FEATURES: { name: string; since: string; used: (m: Manifest, text: string) => boolean }[] = [
+const FEATURES: Array<{ name: string; since: string; used: (m: Manifest, text: string) => boolean }> = [
   { name: 'locales', since: '1.3.0', used: (m) => m.locales !== undefined },
-  { name: 'deploy-time templates ({{ stable_secret }})', since: '1.3.8', used: (_m, text) => /\{\{/.test(text) },
+  { name: 'deploy-time templates ({{ stable_secret }})', since: '1.3.8', used: (_m, text) => text.includes('{{') },
   { name: 'application.upstreams', since: '1.3.8', used: (m) => m.application.upstreams !== undefined },
   { name: 'application.health_check.timeout', since: '1.4.1', used: (m) => m.application.health_check?.timeout !== undefined },
   { name: 'application.injects', since: '1.5.0', used: (m) => m.application.injects !== undefined },

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-type Manifest = { application: Record<string, unknown> & { environment: string[]; health_check: Record<string, unknown> } };
+interface Manifest { application: Record<string, unknown> & { environment: string[]; health_check: Record<string, unknown> } }
 
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const block = /```yaml\n(application:[\s\S]*?)```/.exec(readme)?.[1];

@@ -156,7 +156,7 @@ describe('tokens at rest', () => {
         const legacy = await realisticTokens(Date.now());
         // Exactly what the previous version wrote.
         await backend.kv.set('tokens:legacy', legacy, 600);
-        await setStored(backend.store, 'legacy', sessionData(600_000, { user: { sub: 'alice' } }) as StoredSession);
+        await setStored(backend.store, 'legacy', sessionData(600_000, { user: { sub: 'alice' } }));
         expect(await writes.tokens('legacy')).toEqual(legacy);
         const older = await realisticTokens(legacy.obtainedAt - 1);
         await writes.saveTokens('legacy', older);

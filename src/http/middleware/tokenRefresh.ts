@@ -111,7 +111,7 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
       req.session.reload((err) => {
         if (!err) return resolve();
         // The session was ended meanwhile: carry on as a signed-out request.
-        if (/failed to load session/.test(String((err as Error).message))) return req.session.regenerate((e) => (e ? reject(e) : resolve()));
+        if (String((err as Error).message).includes('failed to load session')) return req.session.regenerate((e) => (e ? reject(e) : resolve()));
         reject(err);
       }),
     );
