@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { AppConfig, ClientAuthMethod, OfflineAccessPrompt, SessionStoreKind } from './types.ts';
+import type { AppConfig, ClientAuthMethod, LogoutHint, OfflineAccessPrompt, SessionStoreKind } from './types.ts';
 import { parseDurationSec } from './duration.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -269,6 +269,7 @@ export function loadConfig(env: Env): AppConfig {
       postLogoutRedirectUri: url('OIDC_POST_LOGOUT_REDIRECT_URI') ?? `${publicOrigin}/logout/done`,
       scopes,
       offlineAccessPrompt: oneOf<OfflineAccessPrompt>('OIDC_OFFLINE_ACCESS_PROMPT', ['consent', 'none'], 'consent'),
+      logoutHint: oneOf<LogoutHint>('OIDC_LOGOUT_HINT', ['auto', 'id_token', 'client_id'], 'auto'),
       clientAuth,
       clockToleranceSec: duration('OIDC_CLOCK_TOLERANCE', 60),
       refreshMarginSec: duration('OIDC_REFRESH_MARGIN', 60),

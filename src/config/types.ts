@@ -1,5 +1,6 @@
 /** The validated, typed configuration. Built once by loadConfig(); nothing else reads process.env. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none' | 'auto';
+export type LogoutHint = 'auto' | 'id_token' | 'client_id';
 export type SessionStoreKind = 'sqlite' | 'redis' | 'memory';
 /** What goes with a request for `offline_access`: `prompt=consent` (OIDC Core §11), or nothing. */
 export type OfflineAccessPrompt = 'consent' | 'none';
@@ -26,6 +27,12 @@ export interface OidcConfig {
   scopes: string[];
   /** Sent as `prompt` with every request for `offline_access`; 'none' sends no prompt. */
   offlineAccessPrompt: OfflineAccessPrompt;
+  /**
+   * How RP-initiated logout names the session: `id_token` puts the ID token in the logout URL (through the
+   * browser, into the provider's logs); `client_id` keeps it on the server; `auto` sends it only to a provider
+   * with no revocation endpoint, for which the hint is the only way to end the tokens (Casdoor).
+   */
+  logoutHint: LogoutHint;
   clientAuth: ClientAuthMethod;
   clockToleranceSec: number;
   /** Refresh the access token this long before it expires (but not before half its life). */

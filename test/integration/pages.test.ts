@@ -78,7 +78,9 @@ describe('pages, API answers and logout', () => {
     expect(res.status).toBe(303);
     const endSession = new URL(res.headers.location as string);
     expect(endSession.origin + endSession.pathname).toBe(stack.app.oidc.provider().endSessionEndpoint);
-    expect(endSession.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
+    // This provider revokes tokens at its revocation endpoint, so the ID token stays on the server.
+    expect(endSession.searchParams.get('id_token_hint')).toBeNull();
+    expect(endSession.searchParams.get('client_id')).toBe(stack.app.config.oidc.clientId);
     expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(stack.app.config.oidc.postLogoutRedirectUri);
     const state = endSession.searchParams.get('state')!;
     expect(state).toMatch(/^[\w-]{22}$/);
@@ -97,6 +99,20 @@ describe('pages, API answers and logout', () => {
     const res = await request(stack.app.url).post('/logout').type('form').set('Accept', 'application/json').send({ csrf: 'x'.repeat(10_000) });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('sends the ID token to end-session only when told to, or when the provider has no other way to end tokens (Casdoor)', async () => {
+    const idTokenHintOf = async (s: Stack): Promise<string | null> => {
+      const agent = s.browser();
+      await signIn(s, agent);
+      const res = await agent.post('/logout').type('form').send({ csrf: csrfOf((await agent.get('/logout')).text) });
+      return new URL(res.headers.location as string).searchParams.get('id_token_hint');
+    };
+    await withStack('certified', { env: { OIDC_LOGOUT_HINT: 'id_token' } }, async (s) => expect(await idTokenHintOf(s)).toMatch(/^eyJ/));
+    await withStack('casdoor', {}, async (s) => {
+      expect(s.app.oidc.provider().revocationEndpoint).toBeUndefined();
+      expect(await idTokenHintOf(s)).toMatch(/^eyJ/);
+    });
   });
 
   it('GET /logout when signed out goes home; POST /logout when signed out is harmless', async () => {

@@ -197,7 +197,7 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     expect(calls.map((c) => c.params.token_type_hint)).toEqual(['refresh_token', 'access_token']);
     expect(calls.map((c) => c.params.token)).toEqual([tokens!.refreshToken, tokens!.accessToken]);
     expect(calls.every((c) => c.status === 200)).toBe(true);
-    expect(new URL(res.headers.location as string).searchParams.get('id_token_hint')).toMatch(/^eyJ/);
+    expect(new URL(res.headers.location as string).searchParams.get('id_token_hint')).toBeNull();
   });
 
   it('a failed revocation is logged and never blocks the logout', async () => {
@@ -207,7 +207,7 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     try {
       const res = await agent.post('/logout').type('form').send({ csrf: csrfOf((await agent.get('/logout')).text) });
       expect(res.status).toBe(303);
-      expect(new URL(res.headers.location as string).searchParams.get('id_token_hint')).toMatch(/^eyJ/);
+      expect(new URL(res.headers.location as string).searchParams.get('id_token_hint')).toBeNull();
     } finally {
       tokenEndpointDown = false;
     }

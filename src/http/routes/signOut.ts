@@ -58,11 +58,13 @@ export function signOutRoutes({ config, oidc, sessions, writes, logger, paths }:
     }
     res.clearCookie(config.session.cookieName, cookieOptions);
     const state = randomBytes(16).toString('base64url');
-    // Only a real sign-out goes on to the provider, with the newest ID token as the hint: for a missing or
-    // stale hint Casdoor answers raw JSON instead of redirecting back.
+    // Only a real sign-out goes on to the provider. The ID token goes along (through the browser) only where
+    // it is the one way to end the tokens there; then the newest one, as Casdoor answers raw JSON to a stale hint.
+    const hint = config.oidc.logoutHint;
+    const sendIdToken = hint === 'id_token' || (hint === 'auto' && !provider?.revocationEndpoint);
     const endSession =
-      provider && user && tokens?.idToken
-        ? buildLogoutUrl(provider, { idTokenHint: tokens.idToken, postLogoutRedirectUri: config.oidc.postLogoutRedirectUri, state })
+      provider && user && (!sendIdToken || tokens?.idToken)
+        ? buildLogoutUrl(provider, { idTokenHint: sendIdToken ? tokens?.idToken : undefined, postLogoutRedirectUri: config.oidc.postLogoutRedirectUri, state })
         : undefined;
     if (user) logger.info({ reqId, sub: user.sub, providerLogout: Boolean(endSession), elsewhere }, 'signed out');
     const next = endSession?.href ?? SIGNED_OUT;
