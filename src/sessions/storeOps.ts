@@ -1,5 +1,5 @@
 import type { SessionData, Store } from 'express-session';
-import type { StoredTokens } from '../oidc/user.ts';
+import type { StoredTokens, TokenInfo } from '../oidc/user.ts';
 import type { SessionBackend } from './types.ts';
 import type { TokenCipher } from './tokenCipher.ts';
 import { sessionTtlSec } from './shared.ts';
@@ -15,6 +15,9 @@ export const setStored = (store: Store, id: string, data: StoredSession) =>
   new Promise<void>((resolve, reject) => store.set(id, data, (e) => (e ? reject(e) : resolve())));
 const destroyStored = (store: Store, id: string) =>
   new Promise<void>((resolve, reject) => store.destroy(id, (e) => (e ? reject(e) : resolve())));
+
+/** When the session's tokens or claims were last brought up to date by the provider. */
+const freshness = (info: TokenInfo): number => Math.max(info.obtainedAt, info.userinfoAt ?? 0);
 
 export interface SessionWrites {
   /** Writes a session, unless it was ended meanwhile; never replaces newer token info with older. */
@@ -53,8 +56,12 @@ export function sessionWrites(backend: SessionBackend, lifetimeSec: number, ciph
     async save(id, data) {
       if (await ended(id)) return;
       if (data.tokenInfo) {
-        const current = (await getStored(store, id))?.tokenInfo;
-        if (current && current.obtainedAt > data.tokenInfo.obtainedAt) data = { ...data, tokenInfo: current };
+        // A refresh or a userinfo re-read wrote newer token facts and the claims that came with them, after this
+        // copy was read (a request sliding its idle window, say): keep both, or the old groups would come back.
+        const current = await getStored(store, id);
+        if (current?.tokenInfo && freshness(current.tokenInfo) > freshness(data.tokenInfo)) {
+          data = { ...data, tokenInfo: current.tokenInfo, ...(current.user && { user: current.user }) };
+        }
       }
       await setStored(store, id, data);
       // The tokens live as long as their session: every write of it (sign-in, a slide of the idle window, a

@@ -37,6 +37,22 @@ describe('sessionWrites', () => {
       expect((await getStored(backend.store, 's1'))?.tokenInfo?.expiresAt).toBe(9000);
     }));
 
+  it('never lets a stale copy bring back claims that a refresh or a userinfo re-read replaced', () =>
+    withWrites(async (writes, backend) => {
+      const withUser = (s: StoredSession, groups: string[], userinfoAt?: number): StoredSession =>
+        ({ ...s, user: { sub: 'u', groups }, tokenInfo: { ...s.tokenInfo!, ...(userinfoAt !== undefined && { userinfoAt }) } }) as StoredSession;
+      const stale = withUser(session(1000, 5000), ['ADMIN']);
+      await writes.save('s2', stale);
+      await writes.save('s2', withUser(session(2000, 6000), []));
+      await writes.save('s2', stale);
+      expect((await getStored(backend.store, 's2'))?.user?.groups).toEqual([]);
+      // No new tokens, only a userinfo re-read that dropped the group (Dex).
+      await writes.save('s4', stale);
+      await writes.save('s4', withUser(session(1000, 5000), [], 1500));
+      await writes.save('s4', stale);
+      expect((await getStored(backend.store, 's4'))?.user?.groups).toEqual([]);
+    }));
+
   it('lets the tokens expire with their session, not later', () =>
     withWrites(async (writes, backend) => {
       await writes.saveTokens('s3', tokens(1000, 'rt'));
