@@ -6,9 +6,8 @@ import http from 'node:http';
 import { afterAll, beforeAll, expect } from 'vitest';
 import fc from 'fast-check';
 import { signIn, startStack, type Stack } from '../fixtures/stack.ts';
+import { JWT, STACK_TRACE } from '../fixtures/leaks.ts';
 
-export const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]*/g;
-export const STACK_TRACE = /\bat [\w.<>]+ \(|\bat file:|node_modules|Error:/g;
 
 export interface FuzzTarget {
   stack: Stack;

@@ -7,7 +7,8 @@ import { envFor } from '../fixtures/stack.ts';
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
 import { until } from '../fixtures/until.ts';
 import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
-import { expectSignInRejected, useHostileStack, STACK_TRACE, tokenAnswers } from './hostile.ts';
+import { expectSignInRejected, useHostileStack, tokenAnswers } from './hostile.ts';
+import { STACK_TRACE } from '../fixtures/leaks.ts';
 
 describe('hostile provider: token endpoint', () => {
   const h = useHostileStack();

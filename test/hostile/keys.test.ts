@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeProtectedHeader } from 'jose';
 import { resign } from '../fixtures/tokens.ts';
-import { callbackFor, expectSignInAccepted, useHostileStack, STACK_TRACE } from './hostile.ts';
+import { callbackFor, expectSignInAccepted, useHostileStack } from './hostile.ts';
+import { STACK_TRACE } from '../fixtures/leaks.ts';
 
 describe('hostile provider: signing keys', () => {
   const h = useHostileStack();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, beginSignIn, pathOf, signIn, type Stack, type Agent } from '../fixtures/stack.ts';
 import { loginAtProvider } from '../fixtures/providerLogin.ts';
+import { expectCallbackRefused } from '../fixtures/refusals.ts';
 import type { PendingLogin } from '../../src/oidc/flow.ts';
 import { getStored, setStored } from '../../src/sessions/storeOps.ts';
 import { createHmac } from 'node:crypto';
@@ -11,14 +12,7 @@ const sign = (id: string, secret: string) => `${id}.${createHmac('sha256', secre
 // Each rejected callback must end on an error page with a stable code, set no session, and leave the process alive.
 async function expectRejected(stack: Stack, agent: Agent, path: string, status: number, code: string) {
   const res = await agent.get(path);
-  expect(res.status).toBe(status);
-  expect(res.text).toContain(`data-error-code="${code}"`);
-  expect(res.text).toContain('href="/login"');
-  expect(res.text).not.toMatch(/at \w+ \(|node_modules|Error:/);
-  const sessionCookie = ((res.headers['set-cookie'] as unknown as string[] | undefined) ?? []).filter((c) => c.startsWith(stack.app.config.session.cookieName));
-  expect(sessionCookie).toEqual([]);
-  expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(401);
-  expect((await agent.get('/healthz')).status).toBe(200);
+  await expectCallbackRefused(stack, agent, res, status, code);
   return res;
 }
 

@@ -3,8 +3,8 @@ import { startStack, withStack, signIn, beginSignIn, pathOf, envFor, ownSession,
 import { startProvider } from '../fixtures/provider.ts';
 import { startApp } from '../fixtures/app.ts';
 import { loginAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
+import { JWT } from '../fixtures/leaks.ts';
 
-const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]*/;
 
 describe.each(['certified', 'dex', 'casdoor'] as const)('sign-in against the %s provider', (profile) => {
   let stack: Stack;

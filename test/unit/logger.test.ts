@@ -1,19 +1,13 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import * as oc from 'openid-client';
-import { createLogger, serializeError } from '../../src/log/logger.ts';
+import { serializeError } from '../../src/log/logger.ts';
+import { capturingLogger } from '../fixtures/logs.ts';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXZhbHVl';
 
 function capture() {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk, _e, cb) {
-      lines.push(String(chunk));
-      cb();
-    },
-  });
-  return { logger: createLogger('debug', sink), lines };
+  const { logger, logs } = capturingLogger('debug');
+  return { logger, lines: logs };
 }
 
 describe('logger', () => {
