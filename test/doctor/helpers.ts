@@ -1,7 +1,6 @@
 // Shared by the doctor tests: the env a correctly configured user has, and the lookups the assertions use.
 import { expect } from 'vitest';
 import type { Env } from '../../src/config/load.ts';
-import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import type { CheckId, Finding } from '../../src/doctor/checks.ts';
 import { render, renderText } from '../../src/doctor/run.ts';
 import { startProvider, type ProviderOverrides, type ProviderProfile, type TestProvider } from '../fixtures/provider.ts';
@@ -40,20 +39,6 @@ export function assertNoSecrets(output: string, env: Env): void {
   for (const secret of [env.LAZYCAT_AUTH_OIDC_CLIENT_SECRET, env.SESSION_SECRET]) {
     if (secret) expect(output).not.toContain(secret);
   }
-}
-
-const DISCOVERY = '/.well-known/openid-configuration';
-
-/** Edits the final discovery document: the provider misconfigurations a user meets. */
-export function editDiscovery(edit: (doc: Record<string, unknown>) => void): ProviderMiddleware {
-  return async (ctx, next) => {
-    await next();
-    if (ctx.path.endsWith(DISCOVERY) && ctx.status === 200) {
-      const doc = { ...(ctx.body as Record<string, unknown>) };
-      edit(doc);
-      ctx.body = doc;
-    }
-  };
 }
 
 export async function withProvider<T>(profile: ProviderProfile, overrides: ProviderOverrides, fn: (p: TestProvider) => Promise<T>): Promise<T> {

@@ -6,9 +6,9 @@ import { startApp, type RunningApp } from '../fixtures/app.ts';
 import { envFor } from '../fixtures/stack.ts';
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
 import { until } from '../fixtures/until.ts';
-import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import { expectSignInRejected, useHostileStack, tokenAnswers } from './hostile.ts';
 import { STACK_TRACE } from '../fixtures/leaks.ts';
+import { editDiscovery } from '../fixtures/discovery.ts';
 
 describe('hostile provider: token endpoint', () => {
   const h = useHostileStack();
@@ -56,13 +56,10 @@ describe('hostile provider: discovery names another issuer', () => {
   let app: RunningApp;
   let served = 0;
   // Rewrites the discovery document's issuer: a provider impersonating another, or a misconfigured one.
-  const wrongIssuer: ProviderMiddleware = async (ctx, next) => {
-    await next();
-    if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200 && typeof ctx.body === 'object' && ctx.body) {
-      served++;
-      ctx.body = { ...(ctx.body as Record<string, unknown>), issuer: 'https://evil.example' };
-    }
-  };
+  const wrongIssuer = editDiscovery((doc) => {
+    served++;
+    doc.issuer = 'https://evil.example';
+  });
   beforeAll(async () => {
     provider = await startProvider('certified', { middleware: [wrongIssuer] });
     app = await startApp(envFor(provider), { waitReady: false });

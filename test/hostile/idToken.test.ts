@@ -2,7 +2,6 @@
 // token wrong and expects the sign-in to stop before userinfo, with an error page and no session.
 import { describe, expect, it } from 'vitest';
 import { breakSignature, resign, unsigned } from '../fixtures/tokens.ts';
-import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import {
   es256WithForeignKey,
   expectSignInAccepted,
@@ -14,6 +13,7 @@ import {
   without,
 } from './hostile.ts';
 import type { TestProvider } from '../fixtures/provider.ts';
+import { editDiscovery } from '../fixtures/discovery.ts';
 
 type Tamper = (provider: TestProvider, token: string) => string | Promise<string>;
 
@@ -86,12 +86,9 @@ describe('hostile provider: ID token', () => {
 
 describe('hostile provider: ID token, ES256 advertised', () => {
   // The provider advertises ES256 too, so the RP lets the algorithm through and must fail on the key itself.
-  const advertiseEs256: ProviderMiddleware = async (ctx, next) => {
-    await next();
-    if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200 && typeof ctx.body === 'object' && ctx.body) {
-      ctx.body = { ...(ctx.body as Record<string, unknown>), id_token_signing_alg_values_supported: ['RS256', 'ES256'] };
-    }
-  };
+  const advertiseEs256 = editDiscovery((doc) => {
+    doc.id_token_signing_alg_values_supported = ['RS256', 'ES256'];
+  });
   const h = useHostileStack({ middleware: [advertiseEs256] });
 
   it('lets ES256 through the algorithm check (the baseline)', () => {
