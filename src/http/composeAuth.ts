@@ -104,7 +104,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   });
   router.use(requestContext({ loginPath: paths.login, pages, renderError }, writes, refresh));
   router.use(signInRoutes(deps));
-  router.post(paths.logout, signOutDespiteStore(deps));
+  router.use(signOutDespiteStore(deps));
   router.use(signOutRoutes(deps));
   router.use(errorBoundary(pages, renderError));
 

@@ -20,14 +20,18 @@ const REVOKE_CONCURRENCY = 4;
 const REVOKE_WAIT_MS = 3000;
 
 /**
- * Revokes each set of tokens (refresh token, then access token), REVOKE_CONCURRENCY sets at a time, until
- * all are done or REVOKE_WAIT_MS has passed. Then no further set is started (calls under way end on their own
- * HTTP timeout); returns how many sets were left out.
+ * Revokes each set of tokens (refresh token, then access token), REVOKE_CONCURRENCY sets at a time, until all
+ * are done or REVOKE_WAIT_MS has passed. Then no further set is started (calls under way end on their own HTTP
+ * timeout, still logging failures); returns how many sets were not done by then.
  */
 async function revokeAll(provider: ProviderHandle, all: StoredTokens[], onFailure: (err: AppError) => void): Promise<number> {
   const queue = [...all];
+  let unfinished = queue.length;
   const worker = async (): Promise<void> => {
-    for (let t = queue.shift(); t; t = queue.shift()) for (const err of await revokeTokens(provider, t)) onFailure(err);
+    for (let t = queue.shift(); t; t = queue.shift()) {
+      for (const err of await revokeTokens(provider, t)) onFailure(err);
+      unfinished--;
+    }
   };
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => {
@@ -35,7 +39,8 @@ async function revokeAll(provider: ProviderHandle, all: StoredTokens[], onFailur
   });
   await Promise.race([Promise.allSettled(Array.from({ length: REVOKE_CONCURRENCY }, worker)), deadline]);
   clearTimeout(timer);
-  return queue.splice(0).length;
+  queue.length = 0;
+  return unfinished;
 }
 
 const destroySession = (req: Request) => new Promise<void>((resolve, reject) => req.session.destroy((e) => (e ? reject(e) : resolve())));
@@ -94,10 +99,10 @@ export function signOutRoutes({ config, oidc, sessions, writes, logger, paths }:
         failure ??= err;
       });
       if (provider) {
-        const skipped = await revokeAll(provider, revocable, (err) =>
+        const unfinished = await revokeAll(provider, revocable, (err) =>
           logger.warn({ reqId, code: err.code, err: err.cause ?? err }, 'token revocation failed (logout continues)'),
         );
-        if (skipped > 0) logger.warn({ reqId, skipped }, 'token revocation ran out of time (logout continues)');
+        if (unfinished > 0) logger.warn({ reqId, unfinished }, 'token revocation ran out of time (logout continues)');
       }
       if (failure !== undefined) {
         logger.warn({ reqId, sub: user.sub, elsewhere }, 'signed out in this browser; the store could not confirm the session ended');
@@ -142,10 +147,12 @@ export function signOutRoutes({ config, oidc, sessions, writes, logger, paths }:
  * CSRF token to check, and a forged request can then do no more than drop a cookie. Mount it after the
  * session middleware and before signOutRoutes().
  */
-export function signOutDespiteStore({ config }: AuthDeps): ErrorRequestHandler {
+export function signOutDespiteStore({ config, paths }: AuthDeps): ErrorRequestHandler {
   const cookieOptions = cookieAttributes(config.session.secureCookie);
+  // A plain error handler, not router.post(): Express skips route handlers while an error is pending.
   return (err, req, res, next) => {
-    if (!isAppError(err) || err.code !== 'SESSION_STORE_UNAVAILABLE') return next(err);
+    const storeFailed = isAppError(err) && err.code === 'SESSION_STORE_UNAVAILABLE';
+    if (!storeFailed || req.method !== 'POST' || req.path !== paths.logout) return next(err);
     // A session that did load must not be saved, nor its cookie sent again, by express-session on the way out.
     Reflect.deleteProperty(req, 'session');
     res.clearCookie(config.session.cookieName, cookieOptions);
