@@ -28,13 +28,13 @@ const stores: Record<string, () => Promise<Store>> = {
       close: () => redis.close(),
     };
   },
-  async sqlite() {
+  sqlite() {
     const dir = mkdtempSync(path.join(tmpdir(), 'lzc-oidc-faults-'));
-    return {
+    return Promise.resolve({
       env: { SESSION_STORE: 'sqlite', DATA_DIR: dir },
-      refuseDelete: async () => sqliteRefuses(path.join(dir, SESSION_DB_FILE), 'BEFORE DELETE ON sessions'),
-      close: async () => rmSync(dir, { recursive: true, force: true }),
-    };
+      refuseDelete: () => Promise.resolve(sqliteRefuses(path.join(dir, SESSION_DB_FILE), 'BEFORE DELETE ON sessions')),
+      close: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+    });
   },
 };
 

@@ -30,6 +30,9 @@ function clearsSessionCookie(stack: Stack, res: request.Response): boolean {
   return cookies.length > 0 && cookies.every((c) => c.startsWith(`${name}=;`) && c.includes('Expires=Thu, 01 Jan 1970'));
 }
 
+/** The error an API client gets: a stable code and a message. */
+const apiError = (res: request.Response) => (res.body as { error: { code: string; message: unknown } }).error;
+
 async function signedInWithCsrf(stack: Stack): Promise<{ agent: Agent; csrf: string }> {
   const agent = stack.browser();
   expect((await signIn(stack, agent)).status).toBe(303);
@@ -41,7 +44,9 @@ describe.runIf(canMount)('sign-out with SQLite on a full disk', () => {
   let stack: Stack;
   beforeAll(async () => {
     disk = smallDisk();
-    stack = await startStack('certified', { env: { SESSION_STORE: 'sqlite', DATA_DIR: disk.dir, OIDC_SCOPES: 'openid profile email groups offline_access' } });
+    stack = await startStack('certified', {
+      env: { SESSION_STORE: 'sqlite', DATA_DIR: disk.dir, OIDC_SCOPES: 'openid profile email groups offline_access' },
+    });
   });
   afterAll(async () => {
     await stack?.close();
@@ -53,12 +58,16 @@ describe.runIf(canMount)('sign-out with SQLite on a full disk', () => {
     const { id, data } = await ownSession(stack, agent);
     const idleMs = stack.app.config.session.idleTimeoutSec * 1000;
     // As if the user came back after a while: the idle window slides (the session changes) and the access token needs a refresh.
-    await setStored(stack.app.sessions.store, id, { ...data!, lastSeen: Date.now() - idleMs / 2, tokenInfo: { ...data!.tokenInfo!, expiresAt: Date.now() + 5_000 } });
+    await setStored(stack.app.sessions.store, id, {
+      ...data!,
+      lastSeen: Date.now() - idleMs / 2,
+      tokenInfo: { ...data!.tokenInfo, expiresAt: Date.now() + 5_000 },
+    });
     disk.fill();
     try {
       const res = await agent.post('/logout').type('form').send({ csrf }).set('Accept', 'application/json');
       expect(res.status).toBe(503);
-      expect(res.body.error.code).toBe('SIGN_OUT_UNCONFIRMED');
+      expect(apiError(res).code).toBe('SIGN_OUT_UNCONFIRMED');
       expect(clearsSessionCookie(stack, res)).toBe(true);
       expect((await agent.get('/profile')).status).toBe(302);
     } finally {
@@ -110,7 +119,7 @@ describe('sign-out when SQLite refuses the tombstone', () => {
       await fault.heal();
     }
     expect(res.status).toBe(503);
-    expect(res.body.error.code).toBe('SIGN_OUT_UNCONFIRMED');
+    expect(apiError(res).code).toBe('SIGN_OUT_UNCONFIRMED');
     expect(clearsSessionCookie(stack, res)).toBe(true);
     expect(await getStored(stack.app.sessions.store, id)).toBeUndefined();
     const { tokens } = await ownSession(stack, agent);
@@ -139,8 +148,8 @@ describe('sign-out while Redis is down', () => {
     try {
       const res = await agent.post('/logout').type('form').send({ csrf }).set('Accept', 'application/json');
       expect(res.status).toBe(503);
-      expect(res.body.error.code).toBe('SIGN_OUT_UNCONFIRMED');
-      expect(typeof res.body.error.message).toBe('string');
+      expect(apiError(res).code).toBe('SIGN_OUT_UNCONFIRMED');
+      expect(typeof apiError(res).message).toBe('string');
       expect(res.text).not.toMatch(STACK_TRACE);
       expect(clearsSessionCookie(stack, res)).toBe(true);
     } finally {
@@ -154,14 +163,13 @@ describe('sign-out while Redis is down', () => {
 describe('sign-out with a revocation endpoint that hangs', () => {
   const REVOCATION = '/token/revocation';
   /** Revocation requests the provider holds open; `closed` once the RP gave up on one. */
-  const held: Array<{ release: () => void; closed: boolean }> = [];
+  const held: { release: () => void; closed: boolean }[] = [];
   let hang = false;
   const hangRevocation: ProviderMiddleware = async (ctx, next) => {
     if (!hang || ctx.path !== REVOCATION) return next();
-    const entry = { release: () => {}, closed: false };
-    ctx.req.socket.once('close', () => (entry.closed = true));
     await new Promise<void>((resolve) => {
-      entry.release = resolve;
+      const entry = { release: resolve, closed: false };
+      ctx.req.socket.once('close', () => (entry.closed = true));
       held.push(entry);
     });
     return next();
@@ -180,7 +188,11 @@ describe('sign-out with a revocation endpoint that hangs', () => {
     const phone = await signedInWithCsrf(stack);
     const ids = [(await ownSession(stack, laptop.agent)).id, (await ownSession(stack, phone.agent)).id];
     hang = true;
-    const out = laptop.agent.post('/logout').type('form').send({ csrf: laptop.csrf, everywhere: '1' }).then((res) => res);
+    const out = laptop.agent
+      .post('/logout')
+      .type('form')
+      .send({ csrf: laptop.csrf, everywhere: '1' })
+      .then((res) => res);
     await until(() => held.length > 0, 'a revocation request to reach the provider');
     // The provider has not answered anything yet, and both sessions are already gone.
     for (const id of ids) expect(await getStored(stack.app.sessions.store, id)).toBeUndefined();

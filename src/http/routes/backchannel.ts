@@ -40,7 +40,9 @@ export function backchannelRoutes({ config, oidc, sessions, writes, logger, path
     // this same token must not be refused as a replay. Two deliveries racing here both end the sessions, which is
     // harmless. The logout is done, so failing to record the jti only loses replay protection: log it, answer 200.
     const ttl = Math.max(MIN_JTI_TTL_SEC, claims.exp - Math.floor(Date.now() / 1000) + oidcConfig.clockToleranceSec);
-    await sessions.kv.add(jtiKey, 1, ttl).catch((err: unknown) => logger.warn({ reqId: requestIdOf(req), err }, 'recording the logout_token jti failed'));
+    await sessions.kv
+      .add(jtiKey, 1, ttl)
+      .catch((err: unknown) => logger.warn({ reqId: requestIdOf(req), err }, 'recording the logout_token jti failed'));
     logger.info({ reqId: requestIdOf(req), sub: claims.sub, sid: claims.sid, ended }, 'back-channel logout');
     res.status(200).end();
   });

@@ -87,10 +87,16 @@ export function signOutRoutes({ config, oidc, sessions, writes, logger, paths }:
       if (body.everywhere === '1') {
         try {
           const ids = (await sessions.findSessions({ sub: user.sub })).filter((id) => id !== req.sessionID);
-          elsewhere = await endSessions(sessions, writes, ids, (s) => s.user?.sub === user.sub, async (id) => {
-            const t = await tokensOf(id);
-            if (t) revocable.push(t);
-          });
+          elsewhere = await endSessions(
+            sessions,
+            writes,
+            ids,
+            (s) => s.user?.sub === user.sub,
+            async (id) => {
+              const t = await tokensOf(id);
+              if (t) revocable.push(t);
+            },
+          );
         } catch (err) {
           failure = err;
         }
