@@ -70,7 +70,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   const trust = proxyTrust(config.trustProxy);
   const afterSignIn = safeReturnTo(options.afterSignIn, '/');
   const deps: AuthDeps = { config, oidc, sessions, writes, logger, paths, trust, afterSignIn };
-  const renderError = errorRenderer(logger, paths);
+  const renderError = errorRenderer(logger, paths, config.session.cookieName);
   const refresh = tokenRefresh({ oidc, oidcConfig: config.oidc, sessions, writes, logger });
 
   let discovery: Promise<void> | undefined;
@@ -122,7 +122,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
     const { issuer, endSessionEndpoint } = oidc.provider();
     return { issuer, endSessionEndpoint };
   };
-  router.errorPages = () => errorPages(logger, paths);
+  router.errorPages = () => errorPages(logger, paths, config.session.cookieName);
   router.close = async () => {
     oidc.stop();
     await sessions.close();

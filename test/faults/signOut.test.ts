@@ -142,21 +142,45 @@ describe('sign-out while Redis is down', () => {
     await redis?.close();
   });
 
-  it('still clears the cookie, with a stable code in JSON; the browser stays signed out once Redis is back', async () => {
-    const { agent, csrf } = await signedInWithCsrf(stack);
+  it('still clears the cookie, with a stable code, for a browser and an API client; both stay signed out once Redis is back', async () => {
+    const browser = await signedInWithCsrf(stack);
+    const api = await signedInWithCsrf(stack);
     await redis.stop();
     try {
-      const res = await agent.post('/logout').type('form').send({ csrf }).set('Accept', 'application/json');
+      // The sign-out page cannot be shown (it needs the session), so the error page offers sign-out, as a form without a CSRF token.
+      const page = await browser.agent.get('/profile');
+      expect(page.status).toBe(503);
+      expect(page.text).toContain('data-error-code="SESSION_STORE_UNAVAILABLE"');
+      expect(page.text).toMatch(/<form method="post" action="\/logout"[^>]*>\s*<button type="submit" id="sign-out-anyway">/);
+      const submitted = await browser.agent.post('/logout').type('form').send({});
+      expect(submitted.status).toBe(503);
+      expect(submitted.text).toContain('data-error-code="SIGN_OUT_UNCONFIRMED"');
+      expect(submitted.text).not.toMatch(STACK_TRACE);
+      expect(clearsSessionCookie(stack, submitted)).toBe(true);
+
+      const res = await api.agent.post('/logout').type('form').send({ csrf: api.csrf }).set('Accept', 'application/json');
       expect(res.status).toBe(503);
       expect(apiError(res).code).toBe('SIGN_OUT_UNCONFIRMED');
       expect(typeof apiError(res).message).toBe('string');
-      expect(res.text).not.toMatch(STACK_TRACE);
       expect(clearsSessionCookie(stack, res)).toBe(true);
     } finally {
       await redis.restart();
     }
     await until(async () => (await request(stack.app.url).get('/readyz')).status === 200, 'the app to reach Redis again');
-    expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(401);
+    for (const { agent } of [browser, api]) expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(401);
+  });
+
+  it('offers no sign-out on the error page to a browser without a session', async () => {
+    await redis.stop();
+    try {
+      const page = await stack.browser().get('/login');
+      expect(page.status).toBe(503);
+      expect(page.text).toContain('data-error-code="SESSION_STORE_UNAVAILABLE"');
+      expect(page.text).not.toContain('sign-out-anyway');
+    } finally {
+      await redis.restart();
+    }
+    await until(async () => (await request(stack.app.url).get('/readyz')).status === 200, 'the app to reach Redis again');
   });
 });
 
