@@ -31,7 +31,9 @@ describe('pages, API answers and logout', () => {
     const home = await agent.get('/');
     expect(home.text).toContain(name);
     expect(home.headers['cache-control']).toBe('no-store');
-    expect((await agent.post('/logout').type('form').send({ csrf: csrfOf((await agent.get('/logout')).text) })).status).toBe(303);
+    const confirm = await agent.get('/logout');
+    expect(confirm.headers['cache-control']).toBe('no-store');
+    expect((await agent.post('/logout').type('form').send({ csrf: csrfOf(confirm.text) })).status).toBe(303);
     // What the Back button gets, as the page was not kept: the signed-out home.
     const back = await agent.get('/');
     expect(back.text).not.toContain(name);

@@ -56,8 +56,8 @@ export function signOutRoutes({ config, oidc, sessions, writes, logger, paths }:
   const cookieOptions = cookieAttributes(config.session.secureCookie);
 
   router.get(paths.logout, (req, res) => {
+    // Signed in, so already marked no-store (composeAuth).
     if (!req.session?.user) return res.redirect(303, '/');
-    res.setHeader('Cache-Control', 'no-store');
     const lang = languageOf(req);
     renderPage(req, res, 'logout', { csrfToken: req.session.csrf }, { paths, logger, lang, fallback: lang.t('logout.confirm') });
   });
