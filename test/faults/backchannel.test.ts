@@ -38,55 +38,90 @@ const stores: Record<string, () => Promise<Store>> = {
   },
 };
 
-describe.each(Object.keys(stores))('back-channel logout with a transient %s fault', (kind) => {
-  let store: Store;
-  let stack: Stack;
+async function logoutToken(stack: Stack): Promise<string> {
+  const { kid, privateKey } = stack.provider.app.signingKey();
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({
+    iss: stack.provider.issuer,
+    aud: stack.provider.clientId,
+    sub: stack.provider.app.subjectOf(stack.provider.users[0]!),
+    iat: now,
+    exp: now + 120,
+    jti: crypto.randomUUID(),
+    events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+  })
+    .setProtectedHeader({ alg: 'RS256', kid, typ: 'logout+jwt' })
+    .sign(privateKey);
+}
+
+const deliver = (stack: Stack, token: string) =>
+  request(stack.app.url).post('/backchannel-logout').type('form').send({ logout_token: token });
+
+async function signedIn(stack: Stack) {
+  const agent = stack.browser();
+  expect((await signIn(stack, agent)).status).toBe(303);
+  return { agent, id: (await ownSession(stack, agent)).id };
+}
+
+/** A stack with back-channel logout over the given store, for one describe block. */
+function stackOver(kind: keyof typeof stores) {
+  const ctx = { store: undefined as unknown as Store, stack: undefined as unknown as Stack };
   beforeAll(async () => {
-    store = await stores[kind]!();
-    stack = await startStack('certified', { backchannel: true, env: store.env });
+    ctx.store = await stores[kind]!();
+    ctx.stack = await startStack('certified', { backchannel: true, env: ctx.store.env });
   });
   afterAll(async () => {
-    await stack?.close();
-    await store?.close();
+    await ctx.stack?.close();
+    await ctx.store?.close();
   });
+  return ctx;
+}
 
-  async function logoutToken(sub: string): Promise<string> {
-    const { kid, privateKey } = stack.provider.app.signingKey();
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({
-      iss: stack.provider.issuer,
-      aud: stack.provider.clientId,
-      sub,
-      iat: now,
-      exp: now + 120,
-      jti: crypto.randomUUID(),
-      events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
-    })
-      .setProtectedHeader({ alg: 'RS256', kid, typ: 'logout+jwt' })
-      .sign(privateKey);
-  }
-  const deliver = (token: string) => request(stack.app.url).post('/backchannel-logout').type('form').send({ logout_token: token });
+describe.each(Object.keys(stores))('back-channel logout with a transient %s fault', (kind) => {
+  const ctx = stackOver(kind);
 
   it("answers 5xx while the session cannot be ended, then accepts the provider's retry of the same token and ends it", async () => {
-    const agent = stack.browser();
-    expect((await signIn(stack, agent)).status).toBe(303);
-    const { id } = await ownSession(stack, agent);
-    const token = await logoutToken(stack.provider.app.subjectOf(stack.provider.users[0]!));
+    const { stack, store } = ctx;
+    const { agent, id } = await signedIn(stack);
+    const token = await logoutToken(stack);
 
     const fault = await store.refuseDelete();
     let first;
     try {
-      first = await deliver(token);
+      first = await deliver(stack, token);
     } finally {
       await fault.heal();
     }
     expect(first.status).toBe(503);
 
-    const retry = await deliver(token);
+    const retry = await deliver(stack, token);
     expect(retry.status).toBe(200);
     expect(await getStored(stack.app.sessions.store, id)).toBeUndefined();
     expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(401);
     // Delivered and done: now it is a replay.
-    expect((await deliver(token)).status).toBe(400);
+    expect((await deliver(stack, token)).status).toBe(400);
+  });
+});
+
+describe('back-channel logout when the jti cannot be recorded (SQLite refuses it)', () => {
+  const ctx = stackOver('sqlite');
+
+  it('still ends the session and answers 200: only the replay protection of that one token is lost', async () => {
+    const { stack } = ctx;
+    const { agent, id } = await signedIn(stack);
+    const fault = sqliteRefuses(
+      path.join(stack.app.config.session.dataDir, SESSION_DB_FILE),
+      `BEFORE INSERT ON kv WHEN NEW.key LIKE 'jti:%'`,
+    );
+    let res;
+    try {
+      res = await deliver(stack, await logoutToken(stack));
+    } finally {
+      await fault.heal();
+    }
+    expect(res.status).toBe(200);
+    expect(await getStored(stack.app.sessions.store, id)).toBeUndefined();
+    expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(401);
+    expect(stack.app.logs.join('\n')).toContain('recording the logout_token jti failed');
   });
 });
