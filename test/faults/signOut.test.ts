@@ -187,7 +187,7 @@ describe('sign-out while Redis is down', () => {
 describe('sign-out with a revocation endpoint that hangs', () => {
   const REVOCATION = '/token/revocation';
   /** Revocation requests the provider holds open; `closed` once the RP gave up on one. */
-  const held: { release: () => void; closed: boolean }[] = [];
+  const held: Array<{ release: () => void; closed: boolean }> = [];
   const hangRevocation: ProviderMiddleware = async (ctx, next) => {
     if (ctx.path !== REVOCATION) return next();
     await new Promise<void>((resolve) => {
