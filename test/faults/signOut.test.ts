@@ -6,7 +6,8 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
-import { getStored, setStored } from '../../src/sessions/storeOps.ts';
+import { getStored, sessionWrites, setStored } from '../../src/sessions/storeOps.ts';
+import { tokenCipher } from '../../src/sessions/tokenCipher.ts';
 import { SESSION_DB_FILE } from '../../src/sessions/sqlite.ts';
 import { startRedis, type RedisServer } from '../fixtures/redis.ts';
 import { csrfOf, ownSession, signIn, startStack, type Agent, type Stack } from '../fixtures/stack.ts';
@@ -110,7 +111,8 @@ describe('sign-out when SQLite refuses the tombstone', () => {
   it('has deleted the session (and its tokens) before it tries to write the tombstone', async () => {
     const { agent, csrf } = await signedInWithCsrf(stack);
     const stolen = cookieOf(stack, agent);
-    const { id } = await ownSession(stack, agent);
+    const { id, tokens } = await ownSession(stack, agent);
+    expect(tokens).toBeDefined();
     const fault = sqliteRefuses(path.join(dataDir, SESSION_DB_FILE), `BEFORE INSERT ON kv WHEN NEW.key LIKE 'ended:%'`);
     let res;
     try {
@@ -122,8 +124,12 @@ describe('sign-out when SQLite refuses the tombstone', () => {
     expect(apiError(res).code).toBe('SIGN_OUT_UNCONFIRMED');
     expect(clearsSessionCookie(stack, res)).toBe(true);
     expect(await getStored(stack.app.sessions.store, id)).toBeUndefined();
-    const { tokens } = await ownSession(stack, agent);
-    expect(tokens).toBeUndefined();
+    const writes = sessionWrites(
+      stack.app.sessions,
+      stack.app.config.session.absoluteTimeoutSec,
+      tokenCipher(stack.app.config.session.secrets),
+    );
+    expect(await writes.tokens(id)).toBeUndefined();
     // Even the old cookie, replayed, opens nothing.
     expect((await request(stack.app.url).get('/profile').set('Cookie', stolen).set('Accept', 'application/json')).status).toBe(401);
   });
