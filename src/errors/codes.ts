@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   OIDC_TOKEN_REJECTED: 401,
   OIDC_INVALID_CALLBACK: 400,
   SESSION_STORE_UNAVAILABLE: 503,
+  // The browser's cookie is cleared, but the store could not confirm that the session ended.
+  SIGN_OUT_UNCONFIRMED: 503,
   CSRF_INVALID: 403,
   AUTH_REQUIRED: 401,
   FORBIDDEN: 403,

@@ -22,7 +22,7 @@ import type { LazycatAuth, LazycatAuthOptions } from './lazycatAuth.ts';
 import { proxyTrust } from './proxyTrust.ts';
 import { backchannelRoutes } from './routes/backchannel.ts';
 import { signInRoutes } from './routes/signIn.ts';
-import { signOutRoutes } from './routes/signOut.ts';
+import { signOutDespiteStore, signOutRoutes } from './routes/signOut.ts';
 
 /** Internals the tests (and only they) reach into. */
 export interface AuthInternals {
@@ -70,7 +70,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   const trust = proxyTrust(config.trustProxy);
   const afterSignIn = safeReturnTo(options.afterSignIn, '/');
   const deps: AuthDeps = { config, oidc, sessions, writes, logger, paths, trust, afterSignIn };
-  const renderError = errorRenderer(logger, paths);
+  const renderError = errorRenderer(logger, paths, config.session.cookieName);
   const refresh = tokenRefresh({ oidc, oidcConfig: config.oidc, sessions, writes, logger });
 
   let discovery: Promise<void> | undefined;
@@ -96,8 +96,15 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   router.use(sessionMiddleware(config.session, sessions, writes, trust, (req) => req.path === paths.callback));
   router.use(sessionLifetime(config.session));
   router.use(refresh);
+  // Whatever is rendered for a signed-in user is theirs alone: no shared cache may keep it, and after sign-out the
+  // Back button must fetch it again rather than show it. Set before the host's handler runs, so the host can override.
+  router.use((req, res, next) => {
+    if (req.session?.user) res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   router.use(requestContext({ loginPath: paths.login, pages, renderError }, writes, refresh));
   router.use(signInRoutes(deps));
+  router.use(signOutDespiteStore(deps));
   router.use(signOutRoutes(deps));
   router.use(errorBoundary(pages, renderError));
 
@@ -115,7 +122,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
     const { issuer, endSessionEndpoint } = oidc.provider();
     return { issuer, endSessionEndpoint };
   };
-  router.errorPages = () => errorPages(logger, paths);
+  router.errorPages = () => errorPages(logger, paths, config.session.cookieName);
   router.close = async () => {
     oidc.stop();
     await sessions.close();

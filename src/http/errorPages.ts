@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from '../log/logger.ts';
 import { AppError } from '../errors/AppError.ts';
+import { parseCookies } from '../security/cookies.ts';
 import { wantsJson } from './clientKind.ts';
 import { languageOf, renderPage } from './render.ts';
 import type { MessageKey } from '../i18n/index.ts';
@@ -30,8 +31,11 @@ export function toAppError(err: unknown): AppError {
   return new AppError('INTERNAL', { cause: err });
 }
 
-/** Logs the cause, then answers with a stable code as a zh-CN/en page or JSON: never a stack or a provider's text. */
-export function errorRenderer(logger: Logger, paths: AuthPaths) {
+/**
+ * Logs the cause, then answers with a stable code as a zh-CN/en page or JSON: never a stack or a provider's text.
+ * `sessionCookie` names the cookie whose presence means the browser holds a session.
+ */
+export function errorRenderer(logger: Logger, paths: AuthPaths, sessionCookie: string) {
   return (err: unknown, req: Request, res: Response): void => {
     const e = toAppError(err);
     const requestId = requestIdOf(req);
@@ -50,7 +54,10 @@ export function errorRenderer(logger: Logger, paths: AuthPaths) {
       res.json({ error: { code: e.code, message, requestId } });
       return;
     }
-    const data = { code: e.code, message, requestId, signInAgain: SIGN_IN_AGAIN.has(e.code) };
+    // While the store cannot load a session, neither can the sign-out page (it needs the session's CSRF token):
+    // offer sign-out here, which still clears the cookie (signOutDespiteStore).
+    const signOut = e.code === 'SESSION_STORE_UNAVAILABLE' && parseCookies(req.get('cookie')).has(sessionCookie);
+    const data = { code: e.code, message, requestId, signInAgain: SIGN_IN_AGAIN.has(e.code), signOut };
     renderPage(req, res, 'error', data, { paths, logger, lang, fallback: `${e.code} (${requestId})` });
   };
 }
@@ -59,8 +66,8 @@ export function errorRenderer(logger: Logger, paths: AuthPaths) {
  * The built-in error pages as an Express error handler, for a host that wants them for its own routes too
  * (mount it last). Errors from lazycatAuth()'s own routes and from requireAuth() use them with `pages: 'builtin'`.
  */
-export function errorPages(logger: Logger, paths: AuthPaths): ErrorRequestHandler {
-  const render = errorRenderer(logger, paths);
+export function errorPages(logger: Logger, paths: AuthPaths, sessionCookie: string): ErrorRequestHandler {
+  const render = errorRenderer(logger, paths, sessionCookie);
   return (err, req, res, _next) => render(err, req, res);
 }
 

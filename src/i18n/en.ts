@@ -22,6 +22,8 @@ export const en = {
   'error.OIDC_TOKEN_REJECTED': 'The identity token from the provider failed verification, so you were not signed in.',
   'error.OIDC_INVALID_CALLBACK': 'The sign-in response was incomplete.',
   'error.SESSION_STORE_UNAVAILABLE': 'Session storage is unavailable right now. Please try again in a moment.',
+  'error.SIGN_OUT_UNCONFIRMED':
+    'You are signed out in this browser, but the server could not confirm that your session has ended. If this is a shared or lost device, sign in again later and choose "Sign out on all devices".',
   'error.CSRF_INVALID': 'The form has expired. Please reload the page and try again.',
   'error.AUTH_REQUIRED': 'Please sign in to see this page.',
   'error.FORBIDDEN': 'You do not have permission to see this page.',

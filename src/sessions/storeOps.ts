@@ -64,6 +64,8 @@ export function sessionWrites(backend: SessionBackend, lifetimeSec: number, ciph
         }
       }
       await setStored(store, id, data);
+      // end() may have run between the check above and this write: its tombstone is there now, so undo the write.
+      if (await ended(id)) return destroyStored(store, id);
       // The tokens live as long as their session: every write of it (sign-in, a slide of the idle window, a
       // refresh) carries their expiry along, so a session that idles out does not leave its tokens behind.
       await kv.touch(tokensKey(id), sessionTtlSec(data, lifetimeSec));
@@ -74,14 +76,19 @@ export function sessionWrites(backend: SessionBackend, lifetimeSec: number, ciph
       if (current && current.obtainedAt > tokens.obtainedAt) return;
       // Until the session's next save, which sets their expiry to its own (callers save it right after).
       await kv.set(tokensKey(id), cipher.seal(tokensKey(id), JSON.stringify(tokens)), lifetimeSec);
-      // end() may have run meanwhile (a logout on another instance): it marks before it deletes, so look again.
+      // end() may have run meanwhile (a logout on another instance): it deletes again after marking, so look again.
       if (await ended(id)) await kv.delete(tokensKey(id));
     },
     tokens: readTokens,
     async end(id) {
+      // Removal comes first, so that a store failing half-way (a full disk) has at least ended the session;
+      // the tombstone only guards against concurrent writers, and is written next. A save() or saveTokens()
+      // racing with this either writes before the tombstone, and the second removal undoes it, or after it,
+      // and then finds the tombstone when it looks again right after its write and undoes it itself.
+      const remove = () => Promise.all([destroyStored(store, id), kv.delete(tokensKey(id))]);
+      await remove();
       await kv.set(`ended:${id}`, 1, lifetimeSec);
-      await destroyStored(store, id);
-      await kv.delete(tokensKey(id));
+      await remove();
     },
   };
 }

@@ -116,6 +116,19 @@ describe('lazycatAuth() in a host app', () => {
     expect(h.seen).toEqual([]);
   });
 
+  it("marks the host's responses for a signed-in user no-store before its handler runs; the host may set its own", async () => {
+    const h = await host({}, (app) => {
+      app.get('/hello', (req, res) => res.send(`hello ${req.oidc.user?.name ?? 'stranger'}`));
+      app.get('/shared', (_req, res) => res.set('Cache-Control', 'private, max-age=60').send('the same for everyone'));
+    });
+    expect((await request(h.url).get('/hello')).headers['cache-control']).toBeUndefined();
+    const { agent } = await signIn(h);
+    const hello = await agent.get('/hello');
+    expect(hello.text).toBe('hello Alice Admin');
+    expect(hello.headers['cache-control']).toBe('no-store');
+    expect((await agent.get('/shared')).headers['cache-control']).toBe('private, max-age=60');
+  });
+
   it('serves its routes at the paths the host chose, the callback at the redirect URI path', async () => {
     const h = await host({ routes: { login: '/auth/login', logout: '/auth/logout' } });
     const nav = await request(h.url).get('/me').set('Accept', 'text/html');

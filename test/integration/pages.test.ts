@@ -24,6 +24,22 @@ describe('pages, API answers and logout', () => {
     expect(signedIn.text).toContain('href="/profile"');
   });
 
+  it('nothing shown to a signed-in user may be cached, so Back after sign-out asks again instead of showing it', async () => {
+    const agent = stack.browser();
+    const name = stack.provider.users[0]!.name!;
+    await signIn(stack, agent);
+    const home = await agent.get('/');
+    expect(home.text).toContain(name);
+    expect(home.headers['cache-control']).toBe('no-store');
+    const confirm = await agent.get('/logout');
+    expect(confirm.headers['cache-control']).toBe('no-store');
+    expect((await agent.post('/logout').type('form').send({ csrf: csrfOf(confirm.text) })).status).toBe(303);
+    // What the Back button gets, as the page was not kept: the signed-out home.
+    const back = await agent.get('/');
+    expect(back.text).not.toContain(name);
+    expect(back.text).toContain('id="sign-in"');
+  });
+
   it('profile: browsers are sent to sign in, API clients get 401 JSON', async () => {
     const page = await request(stack.app.url).get('/profile?x=1');
     expect(page.status).toBe(302);

@@ -80,6 +80,24 @@ describe('sessionWrites', () => {
       expect(await writes.tokens('s4')).toBeUndefined();
     }));
 
+  it('does not bring a session back when it ends while it is being saved', () =>
+    withWrites(async (writes, backend) => {
+      const get = backend.kv.get.bind(backend.kv);
+      let ended = false;
+      // A logout elsewhere lands between save's look for a tombstone and its write.
+      backend.kv.get = async <T>(key: string): Promise<T | undefined> => {
+        const value = await get<T>(key);
+        if (key === 'ended:s5' && !ended) {
+          ended = true;
+          await writes.end('s5');
+        }
+        return value;
+      };
+      await writes.save('s5', session(1000, 5000));
+      expect(ended).toBe(true);
+      expect(await getStored(backend.store, 's5')).toBeUndefined();
+    }));
+
   it('keeps an ended session ended and its tokens gone, whatever finishes later', () =>
     withWrites(async (writes, backend) => {
       await writes.save('s2', session(1000, 5000));

@@ -31,11 +31,18 @@ export function backchannelRoutes({ config, oidc, sessions, writes, logger, path
       if (err instanceof AppError && err.code === 'BAD_REQUEST') return fail(err.message);
       throw err;
     }
-    const ttl = Math.max(MIN_JTI_TTL_SEC, claims.exp - Math.floor(Date.now() / 1000) + oidcConfig.clockToleranceSec);
-    if (!(await sessions.kv.add(`jti:${claims.jti}`, 1, ttl))) return fail('logout_token was already used (jti replay)');
+    const jtiKey = `jti:${claims.jti}`;
+    if ((await sessions.kv.get(jtiKey)) !== undefined) return fail('logout_token was already used (jti replay)');
     // With a sid, end just that provider session; with only a sub, every session of the user.
     const ids = await sessions.findSessions(claims.sid ? { sid: claims.sid } : { sub: claims.sub! });
     const ended = await endSessions(sessions, writes, ids, claims.sub ? (s) => s.user?.sub === claims.sub : () => true);
+    // The jti is recorded only now that the sessions have ended: if ending failed (5xx), the provider's retry of
+    // this same token must not be refused as a replay. Two deliveries racing here both end the sessions, which is
+    // harmless. The logout is done, so failing to record the jti only loses replay protection: log it, answer 200.
+    const ttl = Math.max(MIN_JTI_TTL_SEC, claims.exp - Math.floor(Date.now() / 1000) + oidcConfig.clockToleranceSec);
+    await sessions.kv
+      .add(jtiKey, 1, ttl)
+      .catch((err: unknown) => logger.warn({ reqId: requestIdOf(req), err }, 'recording the logout_token jti failed'));
     logger.info({ reqId: requestIdOf(req), sub: claims.sub, sid: claims.sid, ended }, 'back-channel logout');
     res.status(200).end();
   });
