@@ -23,7 +23,7 @@ export interface Session {
   page: Page;
   /** Console errors and uncaught page errors from every page of the context, e.g. CSP violations. */
   problems: string[];
-  newTab(): Promise<Page>;
+  newTab: () => Promise<Page>;
 }
 
 function watch(page: Page, problems: string[]): Page {

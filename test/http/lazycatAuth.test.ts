@@ -136,7 +136,7 @@ describe('lazycatAuth() in a host app', () => {
     const agent = request.agent(h.url);
     const start = await agent.get('/auth/login');
     expect(start.status).toBe(303);
-    const callback = await agent.get(pathOf(await loginAtProvider(start.headers.location as string, provider.users[0]!)));
+    const callback = await agent.get(pathOf(await loginAtProvider(start.headers.location!, provider.users[0]!)));
     expect(callback.status).toBe(303);
     expect((await agent.get('/auth/logout')).text).toContain('action="/auth/logout"');
     expect((await request(h.url).get('/login')).status).toBe(404);

@@ -14,7 +14,7 @@ const json = (agent: Agent, path = '/profile') => agent.get(path).set('Accept', 
 /** Rewrites the session's token info, as time passing would. */
 async function age(stack: Stack, agent: Agent, change: (info: TokenInfo) => TokenInfo): Promise<void> {
   const { id, data } = await ownSession(stack, agent);
-  await setStored(stack.app.sessions.store, id, { ...data!, tokenInfo: change(data!.tokenInfo!) });
+  await setStored(stack.app.sessions.store, id, { ...data!, tokenInfo: change(data!.tokenInfo) });
 }
 /** The claims were last read a day ago: due for a userinfo re-read whatever the interval. */
 const claimsStale = (info: TokenInfo): TokenInfo => ({ ...info, userinfoAt: Date.now() - 86_400_000 });
@@ -33,7 +33,7 @@ describe.each([
       const agent = stack.browser();
       const { user, creds } = admin(stack);
       await signIn(stack, agent, creds);
-      const signedInAt = (await ownSession(stack, agent)).data!.user!.signedInAt;
+      const signedInAt = (await ownSession(stack, agent)).data!.user.signedInAt;
       expect((await agent.get('/admin')).status).toBe(200);
 
       user.groups = ['users'];
@@ -41,7 +41,7 @@ describe.each([
       await age(stack, agent, agedTokenInfo);
       expect((await agent.get('/admin')).status).toBe(403);
       expect(refreshGrants(stack.provider).map((g) => g.status)).toEqual([200]);
-      const after = (await ownSession(stack, agent)).data!.user!;
+      const after = (await ownSession(stack, agent)).data!.user;
       expect({ groups: after.groups.map((g) => g.replace(/^built-in\//, '')), signedInAt: after.signedInAt }).toEqual({ groups: ['users'], signedInAt });
 
       user.groups = ['ADMIN'];

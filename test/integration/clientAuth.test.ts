@@ -15,7 +15,7 @@ const calls = (stack: Stack) => stack.provider.events.token.map((t) => `${t.para
 
 async function dueForRefresh(stack: Stack, agent: Agent): Promise<void> {
   const { id, data } = await ownSession(stack, agent);
-  await setStored(stack.app.sessions.store, id, { ...data!, tokenInfo: agedTokenInfo(data!.tokenInfo!) });
+  await setStored(stack.app.sessions.store, id, { ...data!, tokenInfo: agedTokenInfo(data!.tokenInfo) });
 }
 
 describe.each(['invalid_client', 'unauthorized_client'] as const)('a token endpoint that compares the Basic user id undecoded (%s)', (refusal) => {

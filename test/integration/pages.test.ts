@@ -54,7 +54,7 @@ describe('pages, API answers and logout', () => {
 
   it('sets a strict CSP with no inline script and the usual hardening headers', async () => {
     const res = await request(stack.app.url).get('/');
-    const csp = res.headers['content-security-policy'] as string;
+    const csp = res.headers['content-security-policy']!;
     expect(csp).toContain("script-src 'none'");
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
@@ -92,7 +92,7 @@ describe('pages, API answers and logout', () => {
     expect(confirm.status).toBe(200);
     const res = await agent.post('/logout').type('form').send({ csrf: csrfOf(confirm.text) });
     expect(res.status).toBe(303);
-    const endSession = new URL(res.headers.location as string);
+    const endSession = new URL(res.headers.location!);
     expect(endSession.origin + endSession.pathname).toBe(stack.app.oidc.provider().endSessionEndpoint);
     // This provider revokes tokens at its revocation endpoint, so the ID token stays on the server.
     expect(endSession.searchParams.get('id_token_hint')).toBeNull();
@@ -122,7 +122,7 @@ describe('pages, API answers and logout', () => {
       const agent = s.browser();
       await signIn(s, agent);
       const res = await agent.post('/logout').type('form').send({ csrf: csrfOf((await agent.get('/logout')).text) });
-      return new URL(res.headers.location as string).searchParams.get('id_token_hint');
+      return new URL(res.headers.location!).searchParams.get('id_token_hint');
     };
     await withStack('certified', { env: { OIDC_LOGOUT_HINT: 'id_token' } }, async (s) => expect(await idTokenHintOf(s)).toMatch(/^eyJ/));
     await withStack('casdoor', {}, async (s) => {
@@ -168,7 +168,7 @@ describe('behind a TLS-terminating proxy (X-Forwarded-Proto: https)', () => {
     const txCookie = (login.headers['set-cookie'] as unknown as string[])[0]!;
     expect(txCookie).toMatch(/^__Host-lzc-oidc\.tx\./);
     expect(txCookie).toMatch(/; Secure/);
-    const authorize = new URL(login.headers.location as string);
+    const authorize = new URL(login.headers.location!);
     expect(authorize.searchParams.get('redirect_uri')).toBe('https://app.box.example/callback');
     const callback = await loginAtProvider(authorize.href, stack.provider.users[0]!);
     expect(callback.startsWith('https://app.box.example/callback?')).toBe(true);

@@ -16,7 +16,7 @@ afterEach(async () => {
 /** A pass-through proxy on 127.0.0.1 that counts what went through it: proof an endpoint override is used. */
 async function countingProxy(target: string): Promise<{ url: string; hits: () => number }> {
   let hits = 0;
-  const server = http.createServer(async (req, res) => {
+  const forward = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     hits++;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -24,7 +24,8 @@ async function countingProxy(target: string): Promise<{ url: string; hits: () =>
     const upstream = await fetch(target, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined, redirect: 'manual' });
     res.writeHead(upstream.status, Object.fromEntries([...upstream.headers].filter(([k]) => !['content-encoding', 'content-length', 'transfer-encoding'].includes(k))));
     res.end(Buffer.from(await upstream.arrayBuffer()));
-  });
+  };
+  const server = http.createServer((req, res) => void forward(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/proxied`, hits: () => hits };
@@ -72,15 +73,16 @@ describe('provider configuration', () => {
 
 describe('clock tolerance (OIDC_CLOCK_TOLERANCE)', () => {
   async function signInWithSkew(tolerance: string, change: (c: JWTPayload) => JWTPayload) {
-    let provider: TestProvider | undefined;
+    // The provider re-signs with its own keys, and exists only once the stack does.
+    const signer: { provider?: TestProvider } = {};
     const stack = await startStack('certified', {
       env: { OIDC_CLOCK_TOLERANCE: tolerance },
       provider: {
         mutateTokenResponse: async (body) =>
-          typeof body.id_token === 'string' && provider ? { ...body, id_token: await resign(provider, body.id_token, change) } : body,
+          typeof body.id_token === 'string' && signer.provider ? { ...body, id_token: await resign(signer.provider, body.id_token, change) } : body,
       },
     });
-    provider = stack.provider;
+    signer.provider = stack.provider;
     cleanup.push(() => stack.close());
     return signIn(stack, stack.browser());
   }

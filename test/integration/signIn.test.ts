@@ -70,7 +70,7 @@ describe.each(['certified', 'dex', 'casdoor'] as const)('sign-in against the %s 
   it('keeps every Set-Cookie small, HttpOnly and SameSite=Lax, even with large tokens', async () => {
     const agent = stack.browser();
     const login = await agent.get('/login');
-    const callback = await agent.get(pathOf(await loginAtProvider(login.headers.location as string, stack.provider.users[0]!)));
+    const callback = await agent.get(pathOf(await loginAtProvider(login.headers.location!, stack.provider.users[0]!)));
     const cookies = [...(login.headers['set-cookie'] as unknown as string[]), ...(callback.headers['set-cookie'] as unknown as string[])];
     expect(cookies.length).toBeGreaterThanOrEqual(2);
     for (const c of cookies) {

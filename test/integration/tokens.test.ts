@@ -14,7 +14,7 @@ const json = (agent: Agent, path = '/profile') => agent.get(path).set('Accept', 
 /** Ages the stored token info until a refresh is due, as time passing would. */
 async function expireSoon(stack: Stack, agent: Agent) {
   const { id, data } = await ownSession(stack, agent);
-  await setStored(stack.app.sessions.store, id, { ...data!, tokenInfo: agedTokenInfo(data!.tokenInfo!) });
+  await setStored(stack.app.sessions.store, id, { ...data!, tokenInfo: agedTokenInfo(data!.tokenInfo) });
 }
 
 describe('refresh (certified provider: rotating refresh tokens, revocation, end-session, back-channel logout)', () => {
@@ -89,7 +89,7 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     const grants = refreshGrants(stack.provider).slice(grantsBefore);
     expect(grants.length).toBe(2);
     // Each refresh used the token the previous one returned (rotation: the old one is dead).
-    expect(grants[0]!.params.refresh_token).toBe(before!.tokens!.refreshToken);
+    expect(grants[0]!.params.refresh_token).toBe(before.tokens!.refreshToken);
     expect(grants[1]!.params.refresh_token).not.toBe(grants[0]!.params.refresh_token);
     expect(grants.every((g) => g.status === 200)).toBe(true);
     const profile = await json(agent);
@@ -148,7 +148,7 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
       expect((await json(agent)).status).toBe(200);
       expect((await json(agent)).status).toBe(200);
       expect(stack.provider.events.token.length - before).toBe(1);
-      expect((await ownSession(stack, agent)).data!.tokenInfo!.refreshRetryAt).toBeGreaterThan(Date.now());
+      expect((await ownSession(stack, agent)).data!.tokenInfo.refreshRetryAt).toBeGreaterThan(Date.now());
     } finally {
       tokenEndpointDown = false;
     }
@@ -197,7 +197,7 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     expect(calls.map((c) => c.params.token_type_hint)).toEqual(['refresh_token', 'access_token']);
     expect(calls.map((c) => c.params.token)).toEqual([tokens!.refreshToken, tokens!.accessToken]);
     expect(calls.every((c) => c.status === 200)).toBe(true);
-    expect(new URL(res.headers.location as string).searchParams.get('id_token_hint')).toBeNull();
+    expect(new URL(res.headers.location!).searchParams.get('id_token_hint')).toBeNull();
   });
 
   it('a failed revocation is logged and never blocks the logout', async () => {
@@ -207,7 +207,7 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     try {
       const res = await agent.post('/logout').type('form').send({ csrf: csrfOf((await agent.get('/logout')).text) });
       expect(res.status).toBe(303);
-      expect(new URL(res.headers.location as string).searchParams.get('id_token_hint')).toBeNull();
+      expect(new URL(res.headers.location!).searchParams.get('id_token_hint')).toBeNull();
     } finally {
       tokenEndpointDown = false;
     }
@@ -233,8 +233,8 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
       await signIn(dex, agent);
       const s = await ownSession(dex, agent);
       expect(s.tokens!.refreshToken).toBeUndefined();
-      expect(s.data!.tokenInfo!.refreshable).toBe(false);
-      await setStored(dex.app.sessions.store, s.id, { ...s.data!, tokenInfo: { ...s.data!.tokenInfo!, expiresAt: Date.now() - 3_600_000 } });
+      expect(s.data!.tokenInfo.refreshable).toBe(false);
+      await setStored(dex.app.sessions.store, s.id, { ...s.data!, tokenInfo: { ...s.data!.tokenInfo, expiresAt: Date.now() - 3_600_000 } });
       const tokenCalls = dex.provider.events.token.length;
       expect((await json(agent)).status).toBe(200);
       expect(dex.provider.events.token.length).toBe(tokenCalls);
@@ -275,7 +275,7 @@ describe('back-channel logout', () => {
     const second = stack.browser();
     await signIn(stack, first);
     await signIn(stack, second);
-    const sid = (await ownSession(stack, first)).data!.user!.sid;
+    const sid = (await ownSession(stack, first)).data!.user.sid;
     expect(sid).toMatch(/./);
     expect((await post(await logoutToken({ sid }))).status).toBe(200);
     expect((await json(first)).status).toBe(401);
@@ -366,7 +366,7 @@ describe('Casdoor logout', () => {
       expect(refreshGrants(stack.provider).length).toBe(1);
       const res = await agent.post('/logout').type('form').send({ csrf: csrfOf((await agent.get('/logout')).text) });
       expect(stack.provider.events.revocation).toEqual([]);
-      const endSession = new URL(res.headers.location as string);
+      const endSession = new URL(res.headers.location!);
       expect(endSession.pathname).toBe('/api/logout');
       const back = await logoutAtProvider(endSession.href);
       expect(back.status).toBe(302);

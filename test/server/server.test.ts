@@ -47,7 +47,7 @@ describe('the server process', () => {
     expect(kept.headers.get('keep-alive')).toBe('timeout=65');
     const login = await agent.get('/login?returnTo=/admin');
     expect(login.status).toBe(303);
-    const callback = await loginAtProvider(login.headers.location as string, { username: 'alice', password: 'alice-password' });
+    const callback = await loginAtProvider(login.headers.location!, { username: 'alice', password: 'alice-password' });
     const done = await agent.get(pathOf(callback));
     expect(done.headers.location).toBe('/admin');
     expect((await agent.get('/admin')).status).toBe(200);
@@ -71,7 +71,7 @@ describe('the server process', () => {
     await until(() => first.out().includes('Open http://localhost:'), 'the server to start', 20_000);
     const agent = request.agent(`http://localhost:${port}`);
     const login = await agent.get('/login?returnTo=/profile');
-    await agent.get(pathOf(await loginAtProvider(login.headers.location as string, { username: 'bob', password: 'bob-password' })));
+    await agent.get(pathOf(await loginAtProvider(login.headers.location!, { username: 'bob', password: 'bob-password' })));
     expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(200);
 
     first.child.kill('SIGKILL');

@@ -40,7 +40,7 @@ describe('sessionWrites', () => {
   it('never lets a stale copy bring back claims that a refresh or a userinfo re-read replaced', () =>
     withWrites(async (writes, backend) => {
       const withUser = (s: StoredSession, groups: string[], userinfoAt?: number): StoredSession =>
-        ({ ...s, user: { sub: 'u', groups }, tokenInfo: { ...s.tokenInfo!, ...(userinfoAt !== undefined && { userinfoAt }) } }) as StoredSession;
+        ({ ...s, user: { sub: 'u', groups }, tokenInfo: { ...s.tokenInfo, ...(userinfoAt !== undefined && { userinfoAt }) } }) as StoredSession;
       const stale = withUser(session(1000, 5000), ['ADMIN']);
       await writes.save('s2', stale);
       await writes.save('s2', withUser(session(2000, 6000), []));
