@@ -16,6 +16,10 @@ export const setStored = (store: Store, id: string, data: StoredSession) =>
 const destroyStored = (store: Store, id: string) =>
   new Promise<void>((resolve, reject) => store.destroy(id, (e) => (e ? reject(e) : resolve())));
 
+// How often to retry ending sessions the store refused to delete, and how many to remember meanwhile.
+const RETRY_END_MS = 2_000;
+const MAX_UNFINISHED = 10_000;
+
 /** When the session's tokens or claims were last brought up to date by the provider. */
 const freshness = (info: TokenInfo): number => Math.max(info.obtainedAt, info.userinfoAt ?? 0);
 
@@ -25,6 +29,8 @@ export interface SessionWrites {
   /** Stores a session's tokens beside it, unless it was ended meanwhile; never replaces newer tokens with older ones. */
   saveTokens(id: string, tokens: StoredTokens): Promise<void>;
   tokens(id: string): Promise<StoredTokens | undefined>;
+  /** True while an end() this process was asked for still waits for the store to take writes: the session reads as gone. */
+  isEnding(id: string): boolean;
   /** Ends a session and drops its tokens for good: a concurrent request or refresh finishing later cannot bring it back. */
   end(id: string): Promise<void>;
 }
@@ -51,6 +57,35 @@ export function sessionWrites(backend: SessionBackend, lifetimeSec: number, ciph
     // Stored in plain JSON before tokens were sealed: still valid, sealed by the next saveTokens (a refresh), and gone
     // with its session otherwise.
     return typeof stored === 'object' && stored !== null ? (stored as StoredTokens) : undefined;
+  };
+  const endNow = async (id: string): Promise<void> => {
+    // Removal comes first, so that a store failing half-way (a full disk) has at least ended the session;
+    // the tombstone only guards against concurrent writers, and is written next. A save() or saveTokens()
+    // racing with this either writes before the tombstone, and the second removal undoes it, or after it,
+    // and then finds the tombstone when it looks again right after its write and undoes it itself.
+    const remove = () => Promise.all([destroyStored(store, id), kv.delete(tokensKey(id))]);
+    await remove();
+    await kv.set(`ended:${id}`, 1, lifetimeSec);
+    await remove();
+  };
+  const unfinished = new Set<string>();
+  let retry: NodeJS.Timeout | undefined;
+  const retryLater = (): void => {
+    retry ??= setTimeout(() => {
+      retry = undefined;
+      void Promise.all(
+        [...unfinished].map((id) =>
+          endNow(id).then(
+            () => unfinished.delete(id),
+            () => undefined,
+          ),
+        ),
+      ).then(() => {
+        if (unfinished.size) retryLater();
+      });
+    }, RETRY_END_MS);
+    // Never what keeps the process alive.
+    retry.unref();
   };
   return {
     async save(id, data) {
@@ -81,15 +116,18 @@ export function sessionWrites(backend: SessionBackend, lifetimeSec: number, ciph
     },
     tokens: readTokens,
     async end(id) {
-      // Removal comes first, so that a store failing half-way (a full disk) has at least ended the session;
-      // the tombstone only guards against concurrent writers, and is written next. A save() or saveTokens()
-      // racing with this either writes before the tombstone, and the second removal undoes it, or after it,
-      // and then finds the tombstone when it looks again right after its write and undoes it itself.
-      const remove = () => Promise.all([destroyStored(store, id), kv.delete(tokensKey(id))]);
-      await remove();
-      await kv.set(`ended:${id}`, 1, lifetimeSec);
-      await remove();
+      try {
+        await endNow(id);
+        unfinished.delete(id);
+      } catch (err) {
+        // This browser is signed out anyway (its cookie is cleared), but a copy of the cookie would still open the
+        // session: refuse it here at once, and finish the job as soon as the store takes writes again.
+        if (unfinished.size < MAX_UNFINISHED) unfinished.add(id);
+        retryLater();
+        throw err;
+      }
     },
+    isEnding: (id) => unfinished.has(id),
   };
 }
 

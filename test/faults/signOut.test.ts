@@ -13,8 +13,8 @@ import { startRedis, type RedisServer } from '../fixtures/redis.ts';
 import { csrfOf, ownSession, signIn, startStack, type Agent, type Stack } from '../fixtures/stack.ts';
 import { canMount, smallDisk, sqliteRefuses, type SmallDisk } from '../fixtures/storeFaults.ts';
 import { until } from '../fixtures/until.ts';
+import { STACK_TRACE } from '../fixtures/leaks.ts';
 
-const STACK_TRACE = /\bat [\w.<>]+ \(|\bat file:|node_modules/;
 
 /** The session cookie as this browser holds it, to replay it later as a thief would. */
 function cookieOf(stack: Stack, agent: Agent): string {
@@ -93,6 +93,23 @@ describe.runIf(canMount)('sign-out with SQLite on a full disk', () => {
     const again = stack.browser();
     expect((await signIn(stack, again)).status).toBe(303);
     expect((await again.get('/profile')).status).toBe(200);
+  });
+
+  it('refuses a copy of the cookie at once, and deletes the session as soon as the disk takes writes again', async () => {
+    const { agent, csrf } = await signedInWithCsrf(stack);
+    const stolen = cookieOf(stack, agent);
+    const { id } = await ownSession(stack, agent);
+    disk.fill();
+    try {
+      expect((await agent.post('/logout').type('form').send({ csrf })).status).toBe(503);
+      // The row is still on the full disk, yet the copied cookie opens nothing.
+      expect(await getStored(stack.app.sessions.store, id)).toBeDefined();
+      expect((await request(stack.app.url).get('/profile').set('Cookie', stolen).set('Accept', 'application/json')).status).toBe(401);
+    } finally {
+      disk.free();
+    }
+    await until(async () => (await getStored(stack.app.sessions.store, id)) === undefined, 'the session to be deleted once the disk has room');
+    expect((await request(stack.app.url).get('/profile').set('Cookie', stolen).set('Accept', 'application/json')).status).toBe(401);
   });
 });
 

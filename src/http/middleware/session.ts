@@ -23,6 +23,7 @@ class GuardedStore extends Store {
     this.#writes = writes;
   }
   override get(sid: string, cb: Cb): void {
+    if (this.#writes.isEnding(sid)) return cb();
     this.#inner.get(sid, cb as never);
   }
   override set(sid: string, sess: SessionData, cb?: Cb): void {
