@@ -1,6 +1,6 @@
 // The doctor's texts. English is the source of keys; zh-CN (messages.zh-CN.ts) must have every key, which
 // its type enforces. {name} placeholders are filled from a finding's vars.
-import { fill, negotiateLocale, type Locale } from '../i18n/index.ts';
+import { fill, type Locale } from '../i18n/index.ts';
 import { zhCN } from './messages.zh-CN.ts';
 
 const en = {
@@ -142,7 +142,7 @@ const CATALOGS: Record<Locale, Messages> = { en, 'zh-CN': zhCN };
 /** DOCTOR_LANG, else the POSIX locale variables in their order of precedence; "zh_CN.UTF-8" → zh-CN. */
 export function cliLocale(env: Record<string, string | undefined>): Locale {
   const tag = [env.DOCTOR_LANG, env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v?.trim());
-  return negotiateLocale(tag?.split('.')[0]?.replace(/_/g, '-'));
+  return /^zh(?:[-_]|$)/i.test(tag?.trim() ?? '') ? 'zh-CN' : 'en';
 }
 
 export function text(locale: Locale, key: DoctorKey, vars?: Record<string, string>): string {

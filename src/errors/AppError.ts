@@ -11,7 +11,7 @@ export class AppError extends Error {
     super(options.message ?? code, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
-    this.status = ERROR_CODES[code];
+    this.status = ERROR_CODES[code].status;
     this.details = options.details;
   }
 }

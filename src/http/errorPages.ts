@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from '../log/logger.ts';
 import { AppError } from '../errors/AppError.ts';
+import { ERROR_CODES } from '../errors/codes.ts';
 import { parseCookies } from '../security/cookies.ts';
 import { wantsJson } from './clientKind.ts';
 import { languageOf, renderPage } from './render.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import type { AuthPaths } from './paths.ts';
 
-const SIGN_IN_AGAIN = new Set(['OIDC_ACCESS_DENIED', 'OIDC_LOGIN_FAILED', 'OIDC_STATE_MISMATCH', 'OIDC_TXN_EXPIRED', 'OIDC_TOKEN_REJECTED', 'OIDC_INVALID_CALLBACK', 'OIDC_PROVIDER_ERROR', 'AUTH_REQUIRED', 'OIDC_PROVIDER_UNAVAILABLE']);
 const SAFE_ID = /^[\w.-]{1,64}$/;
 
 /** The request id for logs and error pages: the host's (pino-http, our reference app) when it set one, else a fresh one. */
@@ -22,7 +22,7 @@ export function requestIdOf(req: Request): string {
 }
 
 /** What reaches a host's error handler from the HTTP edge: always an AppError with a code and a status. */
-export function toAppError(err: unknown): AppError {
+export function fromHttpError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   // body-parser and friends mark client mistakes with a 4xx status.
   const status = (err as { status?: unknown } | undefined)?.status;
@@ -37,7 +37,7 @@ export function toAppError(err: unknown): AppError {
  */
 export function errorRenderer(logger: Logger, paths: AuthPaths, sessionCookie: string) {
   return (err: unknown, req: Request, res: Response): void => {
-    const e = toAppError(err);
+    const e = fromHttpError(err);
     const requestId = requestIdOf(req);
     const log = { reqId: requestId, code: e.code, status: e.status, details: e.details, err: e.cause ?? e };
     if (e.status >= 500) logger.error(log, 'request failed');
@@ -57,7 +57,7 @@ export function errorRenderer(logger: Logger, paths: AuthPaths, sessionCookie: s
     // While the store cannot load a session, neither can the sign-out page (it needs the session's CSRF token):
     // offer sign-out here, which still clears the cookie (signOutDespiteStore).
     const signOut = e.code === 'SESSION_STORE_UNAVAILABLE' && parseCookies(req.get('cookie')).has(sessionCookie);
-    const data = { code: e.code, message, requestId, signInAgain: SIGN_IN_AGAIN.has(e.code), signOut };
+    const data = { code: e.code, message, requestId, signInAgain: ERROR_CODES[e.code].signInAgain, signOut };
     renderPage(req, res, 'error', data, { paths, logger, lang, fallback: `${e.code} (${requestId})` });
   };
 }
@@ -73,5 +73,5 @@ export function errorPages(logger: Logger, paths: AuthPaths, sessionCookie: stri
 
 /** Shared by the library's routes: builtin pages answer here, otherwise the host's handler gets the AppError. */
 export function errorBoundary(pages: 'builtin' | 'host', render: ReturnType<typeof errorRenderer>): ErrorRequestHandler {
-  return (err, req, res, next) => (pages === 'builtin' ? render(err, req, res) : next(toAppError(err)));
+  return (err, req, res, next) => (pages === 'builtin' ? render(err, req, res) : next(fromHttpError(err)));
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import type { Request, Response } from 'express';
 import type { Logger } from '../log/logger.ts';
-import { negotiateLocale, translator, type Locale, type Translate } from '../i18n/index.ts';
+import { translator, type Locale, type Translate } from '../i18n/index.ts';
 import type { AuthPaths } from './paths.ts';
 
 // The package's own templates, whatever view engine and views folder the host app uses (src/http and dist/http alike).
@@ -14,9 +14,9 @@ export interface Language {
   t: Translate;
 }
 
-/** zh-CN or en for this request, from Accept-Language. */
+/** zh-CN or en for this request, by Accept-Language and its q-values; any Chinese tag reads as zh-CN. */
 export function languageOf(req: Request): Language {
-  const locale = negotiateLocale(req.get('accept-language'));
+  const locale: Locale = req.acceptsLanguages('en', 'zh') === 'zh' ? 'zh-CN' : 'en';
   return { locale, t: translator(locale) };
 }
 

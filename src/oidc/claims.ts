@@ -2,7 +2,7 @@ import * as oc from 'openid-client';
 import { decodeJwt, type JWTPayload } from 'jose';
 import type { OidcConfig } from '../config/types.ts';
 import type { ProviderHandle } from './client.ts';
-import { toAppError } from './errors.ts';
+import { fromOidcError } from './errors.ts';
 import { toSessionUser, type SessionUser, type StoredTokens, type TokenInfo } from './user.ts';
 import { AppError } from '../errors/AppError.ts';
 
@@ -65,7 +65,7 @@ export function claimsDue(info: TokenInfo | undefined, cfg: Pick<OidcConfig, 'us
  */
 export function claimsFailure(err: unknown): Exclude<ClaimsOutcome, { kind: 'updated' }> {
   if (userinfoRefused(err)) return { kind: 'ended', error: new AppError('OIDC_TOKEN_REJECTED', { message: 'userinfo refused the access token', cause: err }) };
-  const error = toAppError(err);
+  const error = fromOidcError(err);
   return error.code === 'OIDC_TOKEN_REJECTED' ? { kind: 'ended', error } : { kind: 'unavailable', error };
 }
 

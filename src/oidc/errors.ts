@@ -34,7 +34,7 @@ const BAD_CALLBACK = /response parameter|parameter must be provided only once|"c
  * Translates openid-client and jose failures into our stable codes, once, at the edge that owns them.
  * The original error stays as `cause` for the log; the user never sees provider text.
  */
-export function toAppError(err: unknown): AppError {
+export function fromOidcError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof oc.AuthorizationResponseError) {
     return new AppError(err.error === 'access_denied' ? 'OIDC_ACCESS_DENIED' : 'OIDC_LOGIN_FAILED', {

@@ -2,7 +2,7 @@ import * as oc from 'openid-client';
 import type { OidcConfig } from '../config/types.ts';
 import type { ProviderHandle } from './client.ts';
 import { verifyIdToken } from './idToken.ts';
-import { toAppError } from './errors.ts';
+import { fromOidcError } from './errors.ts';
 import { fetchClaims } from './claims.ts';
 import { toSessionUser, type SessionUser, type StoredTokens } from './user.ts';
 import { AppError } from '../errors/AppError.ts';
@@ -67,7 +67,7 @@ export async function finishLogin(
     if (response.scope) tokens.scope = response.scope;
     return { user: toSessionUser(claims, userinfo, now), tokens };
   } catch (err) {
-    throw toAppError(err);
+    throw fromOidcError(err);
   }
 }
 
@@ -101,7 +101,7 @@ export async function revokeTokens(provider: ProviderHandle, tokens: StoredToken
     try {
       await provider.clientAuth.tokenRequest((config) => oc.tokenRevocation(config, token, { token_type_hint: hint }));
     } catch (err) {
-      failures.push(toAppError(err));
+      failures.push(fromOidcError(err));
     }
   }
   return failures;

@@ -3,7 +3,7 @@ import type { OidcConfig } from '../config/types.ts';
 import type { ProviderHandle } from './client.ts';
 import type { SessionUser, StoredTokens, TokenInfo } from './user.ts';
 import { verifyIdToken } from './idToken.ts';
-import { toAppError } from './errors.ts';
+import { fromOidcError } from './errors.ts';
 import { claimsFailure, fetchClaims, rebuildUser } from './claims.ts';
 import { decodeJwt } from 'jose';
 import { AppError } from '../errors/AppError.ts';
@@ -53,7 +53,7 @@ export async function refreshTokens(
   try {
     response = await provider.clientAuth.tokenRequest((config) => oc.refreshTokenGrant(config, current.refreshToken));
   } catch (err) {
-    const error = toAppError(err);
+    const error = fromOidcError(err);
     // The provider answered and refused (any OAuth error but the transient ones; Casdoor's HTTP-200
     // {"status":"error"} for a deleted user): asking again will not help, so the session ends.
     const refused =

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { en } from '../../src/i18n/en.ts';
 import { zhCN } from '../../src/i18n/zh-CN.ts';
-import { negotiateLocale, translator } from '../../src/i18n/index.ts';
+import express from 'express';
+import request from 'supertest';
+import { translator } from '../../src/i18n/index.ts';
+import { languageOf } from '../../src/http/render.ts';
 import { ERROR_CODES } from '../../src/errors/codes.ts';
 import { translator as appTranslator } from '../../src/app/messages.ts';
 
@@ -20,8 +23,10 @@ describe('i18n', () => {
     ['en;q=0.1, zh;q=0.9', 'zh-CN'],
     ['*', 'en'],
     [';;;q=abc,,', 'en'],
-  ])('Accept-Language %j → %s', (header, locale) => {
-    expect(negotiateLocale(header)).toBe(locale);
+  ])('Accept-Language %j → %s', async (header, locale) => {
+    const app = express().get('/', (req, res) => res.send(languageOf(req).locale));
+    const req = request(app).get('/');
+    expect((await (header === undefined ? req : req.set('Accept-Language', header))).text).toBe(locale);
   });
 
   it('fills placeholders, in the library and in the reference app', () => {
