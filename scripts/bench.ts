@@ -110,8 +110,6 @@ export function appEnv(provider: TestProvider, port: number, store: Env): Env {
     ...envFor(provider),
     OIDC_REDIRECT_URI: `http://127.0.0.1:${port}/callback`,
     SESSION_SECRET,
-    // Load tests start hundreds of sign-ins from 127.0.0.1 on purpose.
-    LOGIN_RATE_LIMIT: '0',
     ...store,
   };
 }

@@ -246,7 +246,9 @@ export function loadConfig(env: Env): AppConfig {
   }
 
   const secureCookie = redirectUri ? redirectUri.startsWith('https:') : production;
-  const trustProxyRaw = str('TRUST_PROXY') ?? 'loopback, linklocal, uniquelocal';
+  // Loopback only: lzcinit proxies to the app from 127.0.0.1. Private ranges would let any LAN client say which
+  // address, scheme and host it came from.
+  const trustProxyRaw = str('TRUST_PROXY') ?? 'loopback';
   const trustProxy: boolean | number | string =
     trustProxyRaw === 'true' ? true : trustProxyRaw === 'false' ? false : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw;
 
@@ -257,7 +259,8 @@ export function loadConfig(env: Env): AppConfig {
     publicOrigin,
     trustProxy,
     logLevel: str('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'),
-    loginRateLimit: int('LOGIN_RATE_LIMIT', 60, 0, 1_000_000),
+    // auto: on when the box injected LAZYCAT_APP_DOMAIN, i.e. the app runs behind lzc-ingress.
+    boxIdentity: { on: true, off: false, auto: appDomain !== undefined }[oneOf('LAZYCAT_BOX_IDENTITY', ['on', 'off', 'auto'] as const, 'auto')],
     devProvider,
     oidc: {
       clientId: clientId ?? '',

@@ -20,6 +20,8 @@ export interface AuthSettings {
   redisUrl?: string;
   /** Express's `trust proxy` syntax: which hops may say the request was https. */
   trustProxy?: boolean | number | string;
+  /** Follow the box user (X-HC-User-ID): `auto` (default) is on when LAZYCAT_APP_DOMAIN is set. */
+  boxIdentity?: 'on' | 'off' | 'auto';
   logLevel?: string;
 }
 
@@ -36,6 +38,7 @@ const VARIABLES: Record<keyof AuthSettings, string> = {
   dataDir: 'DATA_DIR',
   redisUrl: 'REDIS_URL',
   trustProxy: 'TRUST_PROXY',
+  boxIdentity: 'LAZYCAT_BOX_IDENTITY',
   logLevel: 'LOG_LEVEL',
 };
 

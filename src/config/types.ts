@@ -70,8 +70,8 @@ export interface AppConfig {
   logLevel: string;
   oidc: OidcConfig;
   session: SessionConfig;
-  /** Sign-ins a client IP may start per minute (0: no limit): each one writes a pending-login record. */
-  loginRateLimit: number;
+  /** Trust lzc-ingress's X-HC-User-ID (through the trusted proxy only) and end an app session when the box user changes. */
+  boxIdentity: boolean;
   /** Zero-config first run: no provider configured outside production, so an embedded dev provider is started. */
   devProvider: boolean;
 }

@@ -19,7 +19,6 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, signInAgain: false },
   BAD_REQUEST: { status: 400, signInAgain: false },
   PAYLOAD_TOO_LARGE: { status: 413, signInAgain: false },
-  RATE_LIMITED: { status: 429, signInAgain: false },
   NOT_FOUND: { status: 404, signInAgain: false },
   INTERNAL: { status: 500, signInAgain: false },
 } as const satisfies Record<string, { status: number; signInAgain: boolean }>;

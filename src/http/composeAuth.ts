@@ -16,6 +16,7 @@ import { requestContext } from './context.ts';
 import type { AuthDeps } from './deps.ts';
 import { errorBoundary, errorPages, errorRenderer } from './errorPages.ts';
 import { sessionLifetime, sessionMiddleware } from './middleware/session.ts';
+import { boxUserOf, followBoxUser } from './middleware/boxIdentity.ts';
 import { tokenRefresh } from './middleware/tokenRefresh.ts';
 import type { AuthPaths } from './paths.ts';
 import type { LazycatAuth, LazycatAuthOptions } from './lazycatAuth.ts';
@@ -69,7 +70,8 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   const pages = options.pages ?? 'host';
   const trust = proxyTrust(config.trustProxy);
   const afterSignIn = safeReturnTo(options.afterSignIn, '/');
-  const deps: AuthDeps = { config, oidc, sessions, writes, logger, paths, trust, afterSignIn };
+  const boxUser = boxUserOf(config.boxIdentity, trust);
+  const deps: AuthDeps = { config, oidc, sessions, writes, logger, paths, trust, boxUserOf: boxUser, afterSignIn };
   const renderError = errorRenderer(logger, paths, config.session.cookieName);
   const refresh = tokenRefresh({ oidc, oidcConfig: config.oidc, sessions, writes, logger });
 
@@ -95,6 +97,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   router.use(backchannelRoutes(deps));
   router.use(sessionMiddleware(config.session, sessions, writes, trust, (req) => req.path === paths.callback));
   router.use(sessionLifetime(config.session));
+  router.use(followBoxUser(boxUser, logger));
   router.use(refresh);
   // Whatever is rendered for a signed-in user is theirs alone: no shared cache may keep it, and after sign-out the
   // Back button must fetch it again rather than show it. Set before the host's handler runs, so the host can override.

@@ -5,6 +5,7 @@ import type { SessionWrites } from '../sessions/storeOps.ts';
 import type { Logger } from '../log/logger.ts';
 import type { AuthPaths } from './paths.ts';
 import type { ProxyTrust } from './proxyTrust.ts';
+import type { BoxUserOf } from './middleware/boxIdentity.ts';
 
 /** What one lazycatAuth() instance's routes and middleware share. */
 export interface AuthDeps {
@@ -15,6 +16,7 @@ export interface AuthDeps {
   logger: Logger;
   paths: AuthPaths;
   trust: ProxyTrust;
+  boxUserOf: BoxUserOf;
   /** Where a sign-in without a returnTo lands. */
   afterSignIn: string;
 }

@@ -2,11 +2,15 @@ import proxyaddr from 'proxy-addr';
 import type { Request } from 'express';
 
 export interface ProxyTrust {
+  /** True when the request came straight from a trusted proxy, so the headers that proxy sets can be believed. */
+  viaTrustedProxy(req: Request): boolean;
   /** True when the browser's request was https: a TLS socket, or a trusted proxy saying X-Forwarded-Proto: https. */
   isHttps(req: Request): boolean;
-  /** The client's address, through trusted proxies only. */
-  clientIp(req: Request): string;
+  /** The host the browser asked for: X-Forwarded-Host from a trusted proxy, else Host. */
+  host(req: Request): string | undefined;
 }
+
+const firstValue = (header: string | undefined): string | undefined => header?.split(',', 1)[0]?.trim() || undefined;
 
 /**
  * The library's own reading of TRUST_PROXY, so it never depends on (or changes) the host app's
@@ -15,13 +19,13 @@ export interface ProxyTrust {
 export function proxyTrust(setting: boolean | number | string): ProxyTrust {
   const trust =
     setting === true ? () => true : setting === false ? () => false : typeof setting === 'number' ? (_: string, i: number) => i < setting : proxyaddr.compile(setting.split(',').map((s) => s.trim()));
+  const viaTrustedProxy = (req: Request): boolean => trust(req.socket.remoteAddress ?? '', 0);
   return {
+    viaTrustedProxy,
     isHttps(req) {
       if ((req.socket as { encrypted?: boolean }).encrypted) return true;
-      if (!trust(req.socket.remoteAddress ?? '', 0)) return false;
-      const proto = req.get('x-forwarded-proto');
-      return proto?.split(',', 1)[0]?.trim().toLowerCase() === 'https';
+      return viaTrustedProxy(req) && firstValue(req.get('x-forwarded-proto'))?.toLowerCase() === 'https';
     },
-    clientIp: (req) => proxyaddr(req, trust),
+    host: (req) => (viaTrustedProxy(req) ? firstValue(req.get('x-forwarded-host')) : undefined) ?? req.get('host'),
   };
 }

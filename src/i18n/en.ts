@@ -29,7 +29,6 @@ export const en = {
   'error.FORBIDDEN': 'You do not have permission to see this page.',
   'error.BAD_REQUEST': 'The request was not understood.',
   'error.PAYLOAD_TOO_LARGE': 'The request was too large.',
-  'error.RATE_LIMITED': 'Too many sign-in attempts from your network. Please wait a minute and try again.',
   'error.NOT_FOUND': 'Page not found.',
   'error.INTERNAL': 'An unexpected error occurred. It has been logged.',
 } as const;

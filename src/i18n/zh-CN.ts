@@ -29,7 +29,6 @@ export const zhCN = {
   'error.FORBIDDEN': '你没有权限查看此页面。',
   'error.BAD_REQUEST': '无法理解该请求。',
   'error.PAYLOAD_TOO_LARGE': '请求内容过大。',
-  'error.RATE_LIMITED': '来自你所在网络的登录尝试过多，请稍等一分钟再试。',
   'error.NOT_FOUND': '页面不存在。',
   'error.INTERNAL': '发生了意外错误，已记录日志。',
 } satisfies Messages;

@@ -7,13 +7,11 @@ import { fetchClaims } from './claims.ts';
 import { toSessionUser, type SessionUser, type StoredTokens } from './user.ts';
 import { AppError } from '../errors/AppError.ts';
 
-/** A pending sign-in, stored server-side under its `state` until the callback takes it. */
+/** A pending sign-in, kept by the browser that started it (sessions/pendingLogins) until the callback. */
 export interface PendingLogin {
   checks: { expectedNonce: string; pkceCodeVerifier: string };
   returnTo: string;
   createdAt: number;
-  /** sha256 of the browser-binding cookie value, so only the browser that started it can finish it. */
-  bindingHash: string;
 }
 
 /**

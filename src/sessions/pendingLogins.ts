@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { KeyValue } from './types.ts';
 import type { PendingLogin } from '../oidc/flow.ts';
@@ -6,56 +6,118 @@ import { cookieAttributes, parseCookies } from '../security/cookies.ts';
 
 export const PENDING_TTL_SEC = 600;
 export const MAX_PENDING_PER_BROWSER = 5;
+/** Bytes of pending-login cookie values a browser keeps at once: their sum is the callback's Cookie header. */
+const PENDING_COOKIE_BUDGET = 4096;
 const STATE_FORMAT = /^[\w-]{16,128}$/;
+const ID_FORMAT = /^[\w-]{8}$/;
+const KEY_INFO = 'lzc-oidc pending sign-in cookie v1';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
-const sha256 = (v: string): string => createHash('sha256').update(v).digest('base64url');
+/** One AES-256-GCM key per SESSION_SECRET, newest first, each derived under its own label (never the session-signing key itself). */
+export function pendingLoginKeys(secrets: readonly string[]): Buffer[] {
+  return secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, '', KEY_INFO, 32)));
+}
 
 /**
- * Pending sign-ins live in the shared store under their `state`, so a callback may land on any
- * instance, and each is bound to the browser that started it by its own small cookie. One cookie
- * per sign-in (not one slot per browser) lets two tabs sign in at once without overwriting each other.
+ * Encrypts a pending sign-in for the browser to keep. The state is the additional authenticated data, so the
+ * cookie opens only for the callback that carries that state.
  */
-export function createPendingLogins(kv: KeyValue, secure: boolean) {
-  const prefix = `${secure ? '__Host-' : ''}lzc-oidc.tx.`;
-  const cookieOptions = cookieAttributes(secure);
+export function sealPendingLogin(key: Buffer, state: string, login: PendingLogin): string {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(state));
+  // Space-separated, not JSON: neither the verifier nor the nonce can hold a space (RFC 7636 §4.1, base64url), and
+  // every byte saved here is carried by each of a browser's pending-login cookies.
+  const plain = [login.checks.pkceCodeVerifier, login.checks.expectedNonce, login.createdAt.toString(36), login.returnTo].join(' ');
+  const sealed = Buffer.concat([iv, cipher.update(plain, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return sealed.toString('base64url');
+}
+
+/** The pending sign-in sealed for `state` under any of `keys`, or undefined (another state, a forgery, an old key). */
+export function openPendingLogin(keys: readonly Buffer[], state: string, value: string): PendingLogin | undefined {
+  const sealed = Buffer.from(value, 'base64url');
+  if (sealed.length <= IV_BYTES + TAG_BYTES) return undefined;
+  const iv = sealed.subarray(0, IV_BYTES);
+  const body = sealed.subarray(IV_BYTES, -TAG_BYTES);
+  for (const key of keys) {
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(state)).setAuthTag(sealed.subarray(-TAG_BYTES));
+      const [pkceCodeVerifier = '', expectedNonce = '', createdAt = '', ...returnTo] = Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8').split(' ');
+      return { checks: { pkceCodeVerifier, expectedNonce }, createdAt: parseInt(createdAt, 36), returnTo: returnTo.join(' ') };
+    } catch {
+      // Not this key (or not ours at all): try the next.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Pending sign-ins live in the browser that started them, one encrypted cookie per attempt (as mod_auth_openidc
+ * does), so starting a sign-in writes nothing server-side: an anonymous client cannot grow the store, any instance
+ * can finish it, and two tabs sign in at once without overwriting each other. The cookies are scoped to the
+ * callback path, so other requests do not carry them; /login cannot see them there, so it keeps their names in
+ * a small list cookie of its own to drop the oldest past the cap. Single use is recorded server-side, and only
+ * after the provider accepted the code: by then the browser is someone who signed in.
+ */
+export function createPendingLogins(kv: KeyValue, opts: { secure: boolean; secrets: readonly string[]; callbackPath: string }) {
+  const keys = pendingLoginKeys(opts.secrets);
+  const prefix = opts.secure ? '__Secure-' : '';
+  const txPrefix = `${prefix}lzc-oidc.tx.`;
+  const listName = `${prefix}lzc-oidc.txlist`;
+  const txOptions = { ...cookieAttributes(opts.secure), path: opts.callbackPath };
+
+  /** The list cookie: `id.size` pairs, oldest first, of the pending-login cookies this browser was given. */
+  const readList = (req: Request): Array<{ id: string; size: number }> => {
+    const parts = (parseCookies(req.get('cookie')).get(listName) ?? '').split('.');
+    const list: Array<{ id: string; size: number }> = [];
+    for (let i = 0; i + 1 < parts.length && list.length < MAX_PENDING_PER_BROWSER; i += 2) {
+      const size = Number(parts[i + 1]);
+      if (ID_FORMAT.test(parts[i]!) && Number.isInteger(size) && size > 0) list.push({ id: parts[i]!, size });
+    }
+    return list;
+  };
 
   return {
     isWellFormedState: (state: unknown): state is string => typeof state === 'string' && STATE_FORMAT.test(state),
 
-    async save(req: Request, res: Response, state: string, login: Omit<PendingLogin, 'bindingHash' | 'createdAt'>): Promise<void> {
-      // Cap per browser: drop the oldest pending sign-ins (the cookie value starts with its creation time).
-      // Only well-formed ones, and a bounded number: forged cookies must not buy unbounded store work.
-      const existing = [...parseCookies(req.get('cookie'))]
-        .filter(([name, value]) => name.startsWith(prefix) && STATE_FORMAT.test(name.slice(prefix.length)) && /^[0-9a-z]+\./.test(value))
-        .slice(0, 2 * MAX_PENDING_PER_BROWSER)
-        .sort(([, a], [, b]) => parseInt(a, 36) - parseInt(b, 36));
-      for (const [name] of existing.slice(0, Math.max(0, existing.length - (MAX_PENDING_PER_BROWSER - 1)))) {
-        res.clearCookie(name, cookieOptions);
-        await kv.delete(`txn:${name.slice(prefix.length)}`);
+    /** Hands the browser its pending sign-in; `loginPath` is where the browser sees /login (the list cookie's path). */
+    save(req: Request, res: Response, loginPath: string, state: string, login: Omit<PendingLogin, 'createdAt'>): void {
+      const value = sealPendingLogin(keys[0]!, state, { ...login, createdAt: Date.now() });
+      const list = [...readList(req), { id: randomBytes(6).toString('base64url'), size: value.length }];
+      let total = list.reduce((sum, e) => sum + e.size, 0);
+      while (list.length > MAX_PENDING_PER_BROWSER || (list.length > 1 && total > PENDING_COOKIE_BUDGET)) {
+        const oldest = list.shift()!;
+        total -= oldest.size;
+        res.clearCookie(txPrefix + oldest.id, txOptions);
       }
-      const binding = `${Date.now().toString(36)}.${randomBytes(18).toString('base64url')}`;
-      const pending: PendingLogin = { ...login, createdAt: Date.now(), bindingHash: sha256(binding) };
-      await kv.set(`txn:${state}`, pending, PENDING_TTL_SEC);
-      res.cookie(prefix + state, binding, { ...cookieOptions, maxAge: PENDING_TTL_SEC * 1000 });
+      const maxAge = PENDING_TTL_SEC * 1000;
+      res.cookie(txPrefix + list.at(-1)!.id, value, { ...txOptions, maxAge });
+      res.cookie(listName, list.map((e) => `${e.id}.${e.size}`).join('.'), { ...cookieAttributes(opts.secure), path: loginPath, maxAge });
     },
 
     /**
-     * Takes the pending sign-in for `state` (once: a replay finds nothing) and clears its cookie.
-     * `bound` is false when this browser did not start it.
+     * The pending sign-in this browser holds for `state`, its cookie cleared; undefined when it holds none (another
+     * browser started it, or it was dropped). `fresh` is false past its lifetime (a cookie's expiry is only advice).
      */
-    async take(req: Request, res: Response, state: string): Promise<{ pending: PendingLogin; bound: boolean } | undefined> {
-      const binding = parseCookies(req.get('cookie')).get(prefix + state);
-      res.clearCookie(prefix + state, cookieOptions);
-      const pending = await kv.take<PendingLogin>(`txn:${state}`);
-      if (!pending) return undefined;
-      const expected = Buffer.from(pending.bindingHash);
-      const actual = Buffer.from(binding ? sha256(binding) : '');
-      const fresh = Date.now() - pending.createdAt <= PENDING_TTL_SEC * 1000;
-      return { pending, bound: fresh && actual.length === expected.length && timingSafeEqual(actual, expected) };
+    take(req: Request, res: Response, state: string): { login: PendingLogin; fresh: boolean } | undefined {
+      const candidates = [...parseCookies(req.get('cookie'))]
+        .filter(([name]) => name.startsWith(txPrefix) && ID_FORMAT.test(name.slice(txPrefix.length)))
+        .slice(0, 2 * MAX_PENDING_PER_BROWSER);
+      for (const [name, value] of candidates) {
+        const login = openPendingLogin(keys, state, value);
+        if (!login) continue;
+        res.clearCookie(name, txOptions);
+        return { login, fresh: Date.now() - login.createdAt <= PENDING_TTL_SEC * 1000 };
+      }
+      return undefined;
     },
 
-    /** Remembers where a finished sign-in went, so a replayed callback from the same browser just goes there. */
-    markDone: (state: string, returnTo: string) => kv.set(`done:${state}`, { returnTo }, PENDING_TTL_SEC),
+    /**
+     * Marks `state` used, once (atomically, across instances): false when it already was. It outlives the pending
+     * sign-in, so a replay is recognised for as long as the cookie could be replayed.
+     */
+    markDone: (state: string, returnTo: string) => kv.add(`done:${state}`, { returnTo }, PENDING_TTL_SEC),
+    /** Where a finished sign-in went, so a replayed callback from the signed-in browser just goes there. */
     doneReturnTo: async (state: string) => (await kv.get<{ returnTo: string }>(`done:${state}`))?.returnTo,
   };
 }

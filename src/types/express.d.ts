@@ -9,6 +9,8 @@ declare module 'express-session' {
     /** Synchroniser token for state-changing forms (logout). */
     csrf: string;
     createdAt: number;
+    /** The box user (X-HC-User-ID) at the browser when this session signed in, on Lazycat. */
+    boxUser: string;
     lastSeen: number;
   }
 }

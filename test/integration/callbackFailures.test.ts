@@ -3,6 +3,7 @@ import { startStack, beginSignIn, pathOf, signIn, type Stack, type Agent } from 
 import { loginAtProvider } from '../fixtures/providerLogin.ts';
 import { expectCallbackRefused } from '../fixtures/refusals.ts';
 import type { PendingLogin } from '../../src/oidc/flow.ts';
+import { openPendingLogin, pendingLoginKeys, sealPendingLogin } from '../../src/sessions/pendingLogins.ts';
 import { getStored, setStored } from '../../src/sessions/storeOps.ts';
 import { createHmac } from 'node:crypto';
 
@@ -16,13 +17,20 @@ async function expectRejected(stack: Stack, agent: Agent, path: string, status: 
   return res;
 }
 
-/** Starts a sign-in, lets `tamper` change the stored pending login, and returns the callback path. */
+/**
+ * Starts a sign-in, lets `tamper` change the pending login inside its encrypted cookie (sealed again with the
+ * app's key, as only the app could), and returns the callback path.
+ */
 async function tamperedCallback(stack: Stack, agent: Agent, tamper: (p: PendingLogin) => void): Promise<string> {
-  const authorizeUrl = await beginSignIn(agent);
+  const login = await agent.get('/login');
+  const authorizeUrl = login.headers.location as string;
   const state = new URL(authorizeUrl).searchParams.get('state')!;
-  const pending = (await stack.app.sessions.kv.get<PendingLogin>(`txn:${state}`))!;
+  const pair = (login.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('lzc-oidc.tx.'))!.split(';')[0]!;
+  const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
+  const keys = pendingLoginKeys(stack.app.config.session.secrets);
+  const pending = openPendingLogin(keys, state, value)!;
   tamper(pending);
-  await stack.app.sessions.kv.set(`txn:${state}`, pending, 600);
+  agent.jar.setCookie(`${name}=${sealPendingLogin(keys[0]!, state, pending)}; Path=/callback`, '127.0.0.1', '/callback');
   return pathOf(await loginAtProvider(authorizeUrl, stack.provider.users[0]!));
 }
 
@@ -44,7 +52,8 @@ describe('callback failures', () => {
     const agent = stack.browser();
     const callback = new URL(await loginAtProvider(await beginSignIn(agent), stack.provider.users[0]!));
     callback.searchParams.set('state', 'x'.repeat(43));
-    await expectRejected(stack, agent, callback.pathname + callback.search, 400, 'OIDC_TXN_EXPIRED');
+    // This browser's pending sign-in is sealed to its own state: it does not open for another.
+    await expectRejected(stack, agent, callback.pathname + callback.search, 400, 'OIDC_STATE_MISMATCH');
     await expectRejected(stack, stack.browser(), '/callback?code=abc&state=%3Cscript%3E', 400, 'OIDC_STATE_MISMATCH');
     await expectRejected(stack, stack.browser(), '/callback', 400, 'OIDC_INVALID_CALLBACK');
   });
@@ -90,7 +99,7 @@ describe('callback failures', () => {
     const callback = await tamperedCallback(stack, agent, (p) => {
       p.createdAt -= 11 * 60 * 1000;
     });
-    await expectRejected(stack, agent, callback, 400, 'OIDC_STATE_MISMATCH');
+    await expectRejected(stack, agent, callback, 400, 'OIDC_TXN_EXPIRED');
   });
 
   it('caps pending sign-ins per browser, dropping the oldest', async () => {
@@ -98,7 +107,7 @@ describe('callback failures', () => {
     const urls: string[] = [];
     for (let i = 0; i < 7; i++) urls.push(await beginSignIn(agent, `/profile?n=${i}`));
     const oldest = pathOf(await loginAtProvider(urls[0]!, stack.provider.users[0]!));
-    await expectRejected(stack, agent, oldest, 400, 'OIDC_TXN_EXPIRED');
+    await expectRejected(stack, agent, oldest, 400, 'OIDC_STATE_MISMATCH');
     const newest = pathOf(await loginAtProvider(urls[6]!, stack.provider.users[0]!));
     expect((await agent.get(newest)).headers.location).toBe('/profile?n=6');
   });

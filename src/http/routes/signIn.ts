@@ -5,7 +5,6 @@ import { tokenInfoOf } from '../../oidc/user.ts';
 import { createPendingLogins } from '../../sessions/pendingLogins.ts';
 import { safeReturnTo } from '../../security/returnTo.ts';
 import { AppError } from '../../errors/AppError.ts';
-import { loginRateLimit } from '../middleware/loginRateLimit.ts';
 import { requestIdOf } from '../errorPages.ts';
 import type { AuthDeps } from '../deps.ts';
 
@@ -19,11 +18,23 @@ function rawQuery(req: Request): string {
 }
 
 /** Sign-in: /login starts it, /callback finishes it; the protocol is oidc/flow's, the session is written here. */
-export function signInRoutes({ config, oidc, sessions, writes, logger, paths, trust, afterSignIn }: AuthDeps): Router {
+export function signInRoutes({ config, oidc, sessions, writes, logger, paths, trust, boxUserOf, afterSignIn }: AuthDeps): Router {
   const router = Router();
-  const pending = createPendingLogins(sessions.kv, config.session.secureCookie);
+  const pending = createPendingLogins(sessions.kv, { secure: config.session.secureCookie, secrets: config.session.secrets, callbackPath: paths.callback });
+  const canonical = new URL(config.publicOrigin);
+  const isCanonicalHost = (host: string | undefined): boolean => {
+    if (!host) return false;
+    try {
+      return new URL(`${canonical.protocol}//${host}`).host === canonical.host;
+    } catch {
+      return false;
+    }
+  };
 
-  router.get(paths.login, loginRateLimit(config.loginRateLimit, trust), async (req, res) => {
+  router.get(paths.login, async (req, res) => {
+    // The box also serves the app on prefix and secondary domains, but the callback returns to the redirect URI's
+    // host: a sign-in started elsewhere would leave its pending-login cookie on a host the callback never sees.
+    if (!isCanonicalHost(trust.host(req))) return res.redirect(303, canonical.origin + req.originalUrl);
     const returnTo = safeReturnTo(req.query.returnTo, afterSignIn, [paths.login, paths.callback, paths.logout]);
     if (req.session?.user) return res.redirect(303, returnTo);
     // The first request of a fresh process started discovery: let that one attempt finish before answering "unavailable".
@@ -31,7 +42,7 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
     const provider = oidc.provider();
     await oidc.assertReachable();
     const { url, state, checks } = await startLogin(provider, config.oidc);
-    await pending.save(req, res, state, { checks, returnTo });
+    pending.save(req, res, req.baseUrl + paths.login, state, { checks, returnTo });
     res.setHeader('Cache-Control', 'no-store');
     res.redirect(303, url.href);
   });
@@ -44,27 +55,39 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
     if (params.getAll('state').length > 1 || !pending.isWellFormedState(state)) {
       throw new AppError(params.has('code') || params.has('error') ? 'OIDC_STATE_MISMATCH' : 'OIDC_INVALID_CALLBACK');
     }
-    const taken = await pending.take(req, res, state);
-    if (!taken) {
-      // Replayed or stale callback: harmless for a browser that is already signed in.
-      const returnTo = await pending.doneReturnTo(state);
-      if (req.session.user) return res.redirect(303, returnTo ?? afterSignIn);
-      throw new AppError('OIDC_TXN_EXPIRED');
-    }
-    if (!taken.bound) throw new AppError('OIDC_STATE_MISMATCH', { message: 'callback not bound to this browser' });
+    const replayed = async (returnTo: string | undefined): Promise<void> => {
+      // Harmless for a browser that is already signed in: it goes on, as the Back button after sign-in does.
+      if (!req.session.user) throw new AppError('OIDC_TXN_EXPIRED');
+      res.redirect(303, returnTo ?? afterSignIn);
+    };
+    const taken = pending.take(req, res, state);
+    // Checked before the code goes to the provider: a code redeemed twice may revoke the tokens of the first sign-in.
+    const doneTo = await pending.doneReturnTo(state);
+    if (doneTo !== undefined) return replayed(doneTo);
+    if (!taken) throw new AppError('OIDC_STATE_MISMATCH', { message: 'no pending sign-in for this state in this browser' });
+    if (!taken.fresh) throw new AppError('OIDC_TXN_EXPIRED');
 
     const callbackUrl = new URL(config.oidc.redirectUri);
     callbackUrl.search = query;
-    const { user, tokens } = await finishLogin(oidc.provider(), config.oidc, callbackUrl, state, taken.pending);
+    const { user, tokens } = await finishLogin(oidc.provider(), config.oidc, callbackUrl, state, taken.login);
+    // Only now, for a browser the provider just signed in, is anything written: the mark that makes it single use.
+    if (!(await pending.markDone(state, taken.login.returnTo))) return replayed(taken.login.returnTo);
 
     await regenerate(req); // a fresh id on sign-in: no session fixation
     const now = Date.now();
-    Object.assign(req.session, { user, tokenInfo: tokenInfoOf(tokens), csrf: randomBytes(24).toString('base64url'), createdAt: now, lastSeen: now });
+    const boxUser = boxUserOf(req);
+    Object.assign(req.session, {
+      user,
+      tokenInfo: tokenInfoOf(tokens),
+      csrf: randomBytes(24).toString('base64url'),
+      createdAt: now,
+      lastSeen: now,
+      ...(boxUser !== undefined && { boxUser }),
+    });
     await writes.saveTokens(req.sessionID, tokens);
     // Indexed before the cookie exists: a back-channel logout or "sign out everywhere" can always find the session.
     await sessions.indexSession(req.sessionID, { sub: user.sub, sid: user.sid }, config.session.absoluteTimeoutSec);
     await saveSession(req);
-    await pending.markDone(state, taken.pending.returnTo);
     const reqId = requestIdOf(req);
     logger.info({ reqId, sub: user.sub, issuer: user.issuer }, 'signed in');
     if (config.session.secureCookie && !trust.isHttps(req)) {
@@ -74,7 +97,7 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
         'signed in, but the request is not https as far as the app can tell, so the Secure session cookie is not sent: make the proxy send X-Forwarded-Proto: https and allow it with TRUST_PROXY',
       );
     }
-    res.redirect(303, taken.pending.returnTo);
+    res.redirect(303, taken.login.returnTo);
   });
 
   return router;
