@@ -133,4 +133,14 @@ describe('loadConfig', () => {
     expect(c.oidc.redirectUri).toBe('https://other.example/cb');
     expect(c.oidc.scopes).toEqual(['openid', 'profile', 'email']);
   });
+
+  it('trusts only loopback proxies by default (lzcinit), and follows the box user on Lazycat unless told otherwise', () => {
+    expect(loadConfig(lazycat).trustProxy).toBe('loopback');
+    expect(loadConfig(lazycat).boxIdentity).toBe(true);
+    const offBox = { ...lazycat, LAZYCAT_APP_DOMAIN: '', OIDC_REDIRECT_URI: 'https://app.example/callback' };
+    expect(loadConfig(offBox).boxIdentity).toBe(false);
+    expect(loadConfig({ ...offBox, LAZYCAT_BOX_IDENTITY: 'on' }).boxIdentity).toBe(true);
+    expect(loadConfig({ ...lazycat, LAZYCAT_BOX_IDENTITY: 'off' }).boxIdentity).toBe(false);
+    expect(problemsOf({ ...lazycat, LAZYCAT_BOX_IDENTITY: 'yes' })).toEqual(['LAZYCAT_BOX_IDENTITY must be one of on, off, auto (got "yes")']);
+  });
 });
