@@ -9,12 +9,12 @@ import type { ProviderUser } from '../../devprovider/providerApp.ts';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/browser');
 
-/** The system Chromium (scripts/ensure-chromium.sh); never a downloaded one. Flags keep it off the network. */
-export function launchChromium(): Promise<Browser> {
+/** The system Chromium (scripts/ensure-chromium.sh); never a downloaded one. Flags keep it off the network; `args` adds more. */
+export function launchChromium(args: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...args],
   });
 }
 
