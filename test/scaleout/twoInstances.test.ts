@@ -24,7 +24,7 @@ describe('two instances sharing one Redis', () => {
     const before = { a: signedInLog(a.logs), b: signedInLog(b.logs) };
     const res = await cluster.signIn(browser, a, b);
     expect(res.status).toBe(303);
-    // B took the pending sign-in A stored and exchanged the code; A never saw the callback.
+    // B opened the pending sign-in A gave the browser and exchanged the code; A never saw the callback.
     expect(signedInLog(b.logs)).toBe(before.b + 1);
     expect(signedInLog(a.logs)).toBe(before.a);
     const onA = await browser.at(a).get('/profile').set('Accept', 'application/json');
