@@ -96,10 +96,11 @@ export function createPendingLogins(kv: KeyValue, opts: { secure: boolean; secre
     },
 
     /**
-     * The pending sign-in this browser holds for `state`, its cookie cleared; undefined when it holds none (another
-     * browser started it, or it was dropped). `fresh` is false past its lifetime (a cookie's expiry is only advice).
+     * The pending sign-in this browser holds for `state`, its cookie cleared. Without one, `othersHere` says whether
+     * the browser holds pending sign-ins for other states (so this one is not its own) or none at all (most often:
+     * its cookie expired). `fresh` is false past its lifetime: a cookie's expiry is only advice.
      */
-    take(req: Request, res: Response, state: string): { login: PendingLogin; fresh: boolean } | undefined {
+    take(req: Request, res: Response, state: string): { login: PendingLogin; fresh: boolean } | { login: undefined; othersHere: boolean } {
       const candidates = [...parseCookies(req.get('cookie'))]
         .filter(([name]) => name.startsWith(txPrefix) && ID_FORMAT.test(name.slice(txPrefix.length)))
         .slice(0, 2 * MAX_PENDING_PER_BROWSER);
@@ -109,7 +110,7 @@ export function createPendingLogins(kv: KeyValue, opts: { secure: boolean; secre
         res.clearCookie(name, txOptions);
         return { login, fresh: Date.now() - login.createdAt <= PENDING_TTL_SEC * 1000 };
       }
-      return undefined;
+      return { login: undefined, othersHere: candidates.length > 0 };
     },
 
     /**

@@ -45,6 +45,10 @@ describe('callback failures', () => {
     const victim = stack.browser();
     const attacker = stack.browser();
     const callback = pathOf(await loginAtProvider(await beginSignIn(attacker), stack.provider.users[0]!));
+    // A browser with no pending sign-in at all: as far as it can tell, its own has expired.
+    await expectRejected(stack, victim, callback, 400, 'OIDC_TXN_EXPIRED');
+    // A browser in the middle of its own sign-in: this one is not it.
+    await beginSignIn(victim);
     await expectRejected(stack, victim, callback, 400, 'OIDC_STATE_MISMATCH');
   });
 

@@ -81,7 +81,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       at(instance) {
         let agent = agents.get(instance.url);
         if (!agent) {
-          agent = request.agent(instance.url);
+          // The load balancer's: every instance sees the public host, as /login requires.
+          agent = request.agent(instance.url).set('X-Forwarded-Host', new URL(PUBLIC_ORIGIN).host);
           // superagent keys its jar by hostname only, so one jar for every port is the browser's behaviour.
           const holder = agent as unknown as { jar: unknown };
           if (jar) holder.jar = jar;

@@ -64,7 +64,11 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
     // Checked before the code goes to the provider: a code redeemed twice may revoke the tokens of the first sign-in.
     const doneTo = await pending.doneReturnTo(state);
     if (doneTo !== undefined) return replayed(doneTo);
-    if (!taken) throw new AppError('OIDC_STATE_MISMATCH', { message: 'no pending sign-in for this state in this browser' });
+    if (!taken.login) {
+      throw taken.othersHere
+        ? new AppError('OIDC_STATE_MISMATCH', { message: 'this browser holds other pending sign-ins, not this one' })
+        : new AppError('OIDC_TXN_EXPIRED', { message: 'this browser holds no pending sign-in' });
+    }
     if (!taken.fresh) throw new AppError('OIDC_TXN_EXPIRED');
 
     const callbackUrl = new URL(config.oidc.redirectUri);
