@@ -117,6 +117,12 @@ describe("every one of the app's domains signs in", () => {
     expect(done.location).toBe('/profile?tab=claims');
     expect((await browser.get(`https://${APP}/profile`, JSON_ACCEPT)).status).toBe(200);
   });
+
+  it('a proxy that hands the app its own address as Host (the browser is on the app\'s name): /login signs in, no redirect loop', async () => {
+    const start = await request(stack.app.url).get('/login').set('X-Forwarded-Proto', 'https');
+    expect(start.status).toBe(303);
+    expect((start.headers.location as string).startsWith(`${stack.provider.issuer}/auth?`)).toBe(true);
+  });
 });
 
 describe('one shared address, and no server state for anonymous clients', () => {

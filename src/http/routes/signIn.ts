@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { Router, type Request } from 'express';
 import { startLogin, finishLogin } from '../../oidc/flow.ts';
 import { tokenInfoOf } from '../../oidc/user.ts';
 import { createPendingLogins } from '../../sessions/pendingLogins.ts';
 import { safeReturnTo } from '../../security/returnTo.ts';
 import { AppError } from '../../errors/AppError.ts';
+import { isLoopbackHost } from '../../config/load.ts';
 import { requestIdOf } from '../errorPages.ts';
 import type { AuthDeps } from '../deps.ts';
 
@@ -17,24 +19,34 @@ function rawQuery(req: Request): string {
   return i === -1 ? '' : req.originalUrl.slice(i);
 }
 
+/**
+ * True when the browser asked for another name of the app than the redirect URI's host (a prefix or secondary
+ * domain). Not when it names the backend's own address while the app has a name: that is a proxy rewriting Host
+ * (lzcinit may, and so does a proxy left at its defaults), where the browser is already on the right host and a
+ * redirect would only come back here.
+ */
+function onAnotherHost(canonical: URL, host: string | undefined): boolean {
+  let seen: URL;
+  try {
+    seen = new URL(`${canonical.protocol}//${host ?? ''}`);
+  } catch {
+    return true;
+  }
+  if (seen.host === canonical.host) return false;
+  const isAddress = (u: URL) => isIP(u.hostname.replace(/^\[|\]$/g, '')) !== 0 || isLoopbackHost(u.hostname);
+  return !(isAddress(seen) && !isAddress(canonical));
+}
+
 /** Sign-in: /login starts it, /callback finishes it; the protocol is oidc/flow's, the session is written here. */
 export function signInRoutes({ config, oidc, sessions, writes, logger, paths, trust, boxUserOf, afterSignIn }: AuthDeps): Router {
   const router = Router();
   const pending = createPendingLogins(sessions.kv, { secure: config.session.secureCookie, secrets: config.session.secrets, callbackPath: paths.callback });
   const canonical = new URL(config.publicOrigin);
-  const isCanonicalHost = (host: string | undefined): boolean => {
-    if (!host) return false;
-    try {
-      return new URL(`${canonical.protocol}//${host}`).host === canonical.host;
-    } catch {
-      return false;
-    }
-  };
 
   router.get(paths.login, async (req, res) => {
     // The box also serves the app on prefix and secondary domains, but the callback returns to the redirect URI's
     // host: a sign-in started elsewhere would leave its pending-login cookie on a host the callback never sees.
-    if (!isCanonicalHost(trust.host(req))) return res.redirect(303, canonical.origin + req.originalUrl);
+    if (onAnotherHost(canonical, trust.host(req))) return res.redirect(303, canonical.origin + req.originalUrl);
     const returnTo = safeReturnTo(req.query.returnTo, afterSignIn, [paths.login, paths.callback, paths.logout]);
     if (req.session?.user) return res.redirect(303, returnTo);
     // The first request of a fresh process started discovery: let that one attempt finish before answering "unavailable".
