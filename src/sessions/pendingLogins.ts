@@ -100,7 +100,7 @@ export function createPendingLogins(kv: KeyValue, opts: { secure: boolean; secre
      * the browser holds pending sign-ins for other states (so this one is not its own) or none at all (most often:
      * its cookie expired). `fresh` is false past its lifetime: a cookie's expiry is only advice.
      */
-    take(req: Request, res: Response, state: string): { login: PendingLogin; fresh: boolean } | { login: undefined; othersHere: boolean } {
+    take(req: Request, res: Response, state: string): { login: PendingLogin | undefined; fresh: boolean; othersHere: boolean } {
       const candidates = [...parseCookies(req.get('cookie'))]
         .filter(([name]) => name.startsWith(txPrefix) && ID_FORMAT.test(name.slice(txPrefix.length)))
         .slice(0, 2 * MAX_PENDING_PER_BROWSER);
@@ -108,9 +108,9 @@ export function createPendingLogins(kv: KeyValue, opts: { secure: boolean; secre
         const login = openPendingLogin(keys, state, value);
         if (!login) continue;
         res.clearCookie(name, txOptions);
-        return { login, fresh: Date.now() - login.createdAt <= PENDING_TTL_SEC * 1000 };
+        return { login, fresh: Date.now() - login.createdAt <= PENDING_TTL_SEC * 1000, othersHere: candidates.length > 1 };
       }
-      return { login: undefined, othersHere: candidates.length > 0 };
+      return { login: undefined, fresh: false, othersHere: candidates.length > 0 };
     },
 
     /**

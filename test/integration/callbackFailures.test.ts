@@ -71,6 +71,10 @@ describe('callback failures', () => {
     expect(again.status).toBe(303);
     expect(again.headers.location).toBe('/profile');
     await expectRejected(stack, stack.browser(), callback, 400, 'OIDC_TXN_EXPIRED');
+    // A stale callback this browser has no pending sign-in for (long after, the mark forgotten): it still just goes on.
+    const stale = await agent.get(`/callback?code=abc&state=${'s'.repeat(43)}`);
+    expect(stale.status).toBe(303);
+    expect(stale.headers.location).toBe('/profile');
   });
 
   it('shows access_denied from the provider as a 403 page with a sign-in-again link', async () => {

@@ -87,7 +87,8 @@ describe('the app session follows the box user', () => {
     await signIn(browser, '/profile', 'admin');
     expect((await browser.get(`https://${APP}/admin`, JSON_ACCEPT)).status).toBe(200);
     browser.boxLogin = boxUser('bob');
-    const api = await browser.get(`https://${APP}/admin`, JSON_ACCEPT);
+    // Claiming the first box user from the client does not help: the ingress replaces the header.
+    const api = await browser.get(`https://${APP}/admin`, { ...JSON_ACCEPT, 'x-hc-user-id': 'alice' });
     expect(api.status).toBe(401);
     expect(JSON.parse(api.body).error.code).toBe('AUTH_REQUIRED');
   });

@@ -67,27 +67,27 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
     if (params.getAll('state').length > 1 || !pending.isWellFormedState(state)) {
       throw new AppError(params.has('code') || params.has('error') ? 'OIDC_STATE_MISMATCH' : 'OIDC_INVALID_CALLBACK');
     }
-    const replayed = async (returnTo: string | undefined): Promise<void> => {
-      // Harmless for a browser that is already signed in: it goes on, as the Back button after sign-in does.
-      if (!req.session.user) throw new AppError('OIDC_TXN_EXPIRED');
-      res.redirect(303, returnTo ?? afterSignIn);
-    };
-    const taken = pending.take(req, res, state);
+    const { login, fresh, othersHere } = pending.take(req, res, state);
     // Checked before the code goes to the provider: a code redeemed twice may revoke the tokens of the first sign-in.
     const doneTo = await pending.doneReturnTo(state);
-    if (doneTo !== undefined) return replayed(doneTo);
-    if (!taken.login) {
-      throw taken.othersHere
-        ? new AppError('OIDC_STATE_MISMATCH', { message: 'this browser holds other pending sign-ins, not this one' })
-        : new AppError('OIDC_TXN_EXPIRED', { message: 'this browser holds no pending sign-in' });
+    if (doneTo !== undefined || !login) {
+      // Replayed or stale: harmless for a browser that is already signed in, which just goes on (as the Back button
+      // after sign-in does).
+      if (req.session.user) return res.redirect(303, doneTo ?? afterSignIn);
+      if (doneTo !== undefined || !othersHere) throw new AppError('OIDC_TXN_EXPIRED', { message: 'used, or this browser holds no pending sign-in' });
+      throw new AppError('OIDC_STATE_MISMATCH', { message: 'this browser holds other pending sign-ins, not this one' });
     }
-    if (!taken.fresh) throw new AppError('OIDC_TXN_EXPIRED');
+    if (!fresh) throw new AppError('OIDC_TXN_EXPIRED');
 
     const callbackUrl = new URL(config.oidc.redirectUri);
     callbackUrl.search = query;
-    const { user, tokens } = await finishLogin(oidc.provider(), config.oidc, callbackUrl, state, taken.login);
+    const { user, tokens } = await finishLogin(oidc.provider(), config.oidc, callbackUrl, state, login);
     // Only now, for a browser the provider just signed in, is anything written: the mark that makes it single use.
-    if (!(await pending.markDone(state, taken.login.returnTo))) return replayed(taken.login.returnTo);
+    if (!(await pending.markDone(state, login.returnTo))) {
+      // The same callback raced this one and won: it signs this browser in, this one only follows.
+      if (req.session.user) return res.redirect(303, login.returnTo);
+      throw new AppError('OIDC_TXN_EXPIRED', { message: 'used' });
+    }
 
     await regenerate(req); // a fresh id on sign-in: no session fixation
     const now = Date.now();
@@ -113,7 +113,7 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
         'signed in, but the request is not https as far as the app can tell, so the Secure session cookie is not sent: make the proxy send X-Forwarded-Proto: https and allow it with TRUST_PROXY',
       );
     }
-    res.redirect(303, taken.login.returnTo);
+    res.redirect(303, login.returnTo);
   });
 
   return router;
