@@ -23,7 +23,7 @@ async function expectRejected(stack: Stack, agent: Agent, path: string, status: 
  */
 async function tamperedCallback(stack: Stack, agent: Agent, tamper: (p: PendingLogin) => void): Promise<string> {
   const login = await agent.get('/login');
-  const authorizeUrl = login.headers.location as string;
+  const authorizeUrl = login.headers.location!;
   const state = new URL(authorizeUrl).searchParams.get('state')!;
   const pair = (login.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('lzc-oidc.tx.'))!.split(';')[0]!;
   const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
