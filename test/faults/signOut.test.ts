@@ -196,7 +196,12 @@ describe('sign-out while Redis is down', () => {
   it('offers no sign-out on the error page to a browser without a session', async () => {
     await redis.stop();
     try {
-      const page = await stack.browser().get('/login');
+      // Starting a sign-in needs no store (its pending state is the browser's cookie); finishing one does.
+      const browser = stack.browser();
+      const start = await browser.get('/login');
+      expect(start.status).toBe(303);
+      const state = new URL(start.headers.location!).searchParams.get('state')!;
+      const page = await browser.get(`/callback?code=unused&state=${state}`);
       expect(page.status).toBe(503);
       expect(page.text).toContain('data-error-code="SESSION_STORE_UNAVAILABLE"');
       expect(page.text).not.toContain('sign-out-anyway');
