@@ -260,7 +260,7 @@ export function loadConfig(env: Env): AppConfig {
     trustProxy,
     logLevel: str('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     // auto: on when the box injected LAZYCAT_APP_DOMAIN, i.e. the app runs behind lzc-ingress.
-    boxIdentity: { on: true, off: false, auto: appDomain !== undefined }[oneOf('LAZYCAT_BOX_IDENTITY', ['on', 'off', 'auto'] as const, 'auto')],
+    boxIdentity: { on: true, off: false, auto: appDomain !== undefined }[oneOf('BOX_IDENTITY', ['on', 'off', 'auto'] as const, 'auto')],
     devProvider,
     oidc: {
       clientId: clientId ?? '',

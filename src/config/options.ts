@@ -38,7 +38,7 @@ const VARIABLES: Record<keyof AuthSettings, string> = {
   dataDir: 'DATA_DIR',
   redisUrl: 'REDIS_URL',
   trustProxy: 'TRUST_PROXY',
-  boxIdentity: 'LAZYCAT_BOX_IDENTITY',
+  boxIdentity: 'BOX_IDENTITY',
   logLevel: 'LOG_LEVEL',
 };
 

@@ -20,7 +20,7 @@ beforeAll(async () => {
   canonical = `http://app.${BOX}:${port}`;
   prefixed = `http://dev-app.${BOX}:${port}`;
   stack = await startStack('dex', {
-    env: { OIDC_REDIRECT_URI: `${canonical}/callback`, LAZYCAT_BOX_IDENTITY: 'on', TRUST_PROXY: undefined },
+    env: { OIDC_REDIRECT_URI: `${canonical}/callback`, BOX_IDENTITY: 'on', TRUST_PROXY: undefined },
     provider: { client: { redirectUris: [`${canonical}/callback`], anyLoopbackPort: false } },
   });
   ingress = await startIngress(stack.app.port, { port });

@@ -139,8 +139,8 @@ describe('loadConfig', () => {
     expect(loadConfig(lazycat).boxIdentity).toBe(true);
     const offBox = { ...lazycat, LAZYCAT_APP_DOMAIN: '', OIDC_REDIRECT_URI: 'https://app.example/callback' };
     expect(loadConfig(offBox).boxIdentity).toBe(false);
-    expect(loadConfig({ ...offBox, LAZYCAT_BOX_IDENTITY: 'on' }).boxIdentity).toBe(true);
-    expect(loadConfig({ ...lazycat, LAZYCAT_BOX_IDENTITY: 'off' }).boxIdentity).toBe(false);
-    expect(problemsOf({ ...lazycat, LAZYCAT_BOX_IDENTITY: 'yes' })).toEqual(['LAZYCAT_BOX_IDENTITY must be one of on, off, auto (got "yes")']);
+    expect(loadConfig({ ...offBox, BOX_IDENTITY: 'on' }).boxIdentity).toBe(true);
+    expect(loadConfig({ ...lazycat, BOX_IDENTITY: 'off' }).boxIdentity).toBe(false);
+    expect(problemsOf({ ...lazycat, BOX_IDENTITY: 'yes' })).toEqual(['BOX_IDENTITY must be one of on, off, auto (got "yes")']);
   });
 });
