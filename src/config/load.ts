@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { AppConfig, ClientAuthMethod, LogoutHint, OfflineAccessPrompt, SessionStoreKind } from './types.ts';
-import { parseDurationSec } from './duration.ts';
+import { durationProblems } from './durationRules.ts';
+import { envReader, envString, type Env } from './envReader.ts';
 
-export type Env = Record<string, string | undefined>;
+export type { Env };
 
 /** Thrown once with every problem found, so a user fixes the whole environment in one go. */
 export class ConfigError extends Error {
@@ -25,10 +26,6 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost');
 }
 
-const envString = (env: Env, name: string): string | undefined => {
-  const v = env[name]?.trim();
-  return v || undefined;
-};
 
 /** The issuer variable as written (the older `_URL` spelling too), before any normalisation. */
 export function rawIssuerOf(env: Env): string | undefined {
@@ -41,92 +38,12 @@ export function lazycatRedirectUri(appDomain: string): string {
 }
 
 /**
- * Duration settings that are each well-formed but do not work together (or at all):
- * - zero for OIDC_HTTP_TIMEOUT (every provider request would abort), OIDC_DISCOVERY_RETRY_MAX (discovery would
- *   retry in a tight loop), SESSION_IDLE_TIMEOUT or SESSION_MAX_AGE (every session would end at once);
- * - SESSION_IDLE_TIMEOUT longer than SESSION_MAX_AGE;
- * - OIDC_REFRESH_MARGIN shorter than OIDC_HTTP_TIMEOUT: a refresh started at the margin could still be
- *   waiting for the provider when the access token runs out;
- * - OIDC_USERINFO_REFRESH_INTERVAL (unless 0) shorter than OIDC_HTTP_TIMEOUT: the next check would be due
- *   while the last one may still be waiting;
- * - OIDC_CLOCK_TOLERANCE at least SESSION_MAX_AGE: a token expired for longer than any session lives would
- *   still be accepted.
- */
-function durationProblems({ oidc, session }: AppConfig): string[] {
-  const problems: string[] = [];
-  const positive: Array<[string, number]> = [
-    ['OIDC_HTTP_TIMEOUT', oidc.httpTimeoutSec],
-    ['OIDC_DISCOVERY_RETRY_MAX', oidc.discoveryRetryMaxMs],
-    ['SESSION_IDLE_TIMEOUT', session.idleTimeoutSec],
-    ['SESSION_MAX_AGE', session.absoluteTimeoutSec],
-  ];
-  for (const [name, value] of positive) if (value <= 0) problems.push(`${name} must be longer than 0`);
-  if (session.idleTimeoutSec > session.absoluteTimeoutSec) problems.push('SESSION_IDLE_TIMEOUT must not exceed SESSION_MAX_AGE');
-  if (oidc.refreshMarginSec < oidc.httpTimeoutSec) {
-    problems.push(`OIDC_REFRESH_MARGIN (${oidc.refreshMarginSec} s) must be at least OIDC_HTTP_TIMEOUT (${oidc.httpTimeoutSec} s): a refresh must be able to finish before the access token expires`);
-  }
-  if (oidc.userinfoRefreshIntervalSec > 0 && oidc.userinfoRefreshIntervalSec < oidc.httpTimeoutSec) {
-    problems.push(`OIDC_USERINFO_REFRESH_INTERVAL (${oidc.userinfoRefreshIntervalSec} s) must be 0 (off) or at least OIDC_HTTP_TIMEOUT (${oidc.httpTimeoutSec} s)`);
-  }
-  if (oidc.clockToleranceSec >= session.absoluteTimeoutSec) {
-    problems.push(`OIDC_CLOCK_TOLERANCE (${oidc.clockToleranceSec} s) must be shorter than SESSION_MAX_AGE (${session.absoluteTimeoutSec} s)`);
-  }
-  return problems;
-}
-
-/**
  * Reads the environment once into a typed AppConfig. Collects every problem before throwing,
  * and never echoes a secret's value in a message.
  */
 export function loadConfig(env: Env): AppConfig {
   const problems: string[] = [];
-  const str = (name: string): string | undefined => envString(env, name);
-  const url = (name: string, value = str(name)): string | undefined => {
-    if (value === undefined) return undefined;
-    try {
-      const u = new URL(value);
-      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
-      return u.href;
-    } catch {
-      problems.push(`${name} must be an absolute http(s) URL (got "${value}")`);
-      return undefined;
-    }
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const v = str(name);
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be an integer between ${min} and ${max} (got "${v}")`);
-      return fallback;
-    }
-    return n;
-  };
-  const duration = (name: string, fallback: number): number => {
-    const v = str(name);
-    if (v === undefined) return fallback;
-    const n = parseDurationSec(v);
-    if (n === undefined) {
-      problems.push(`${name} must be a duration such as 90, 30m, 8h or 7d (got "${v}")`);
-      return fallback;
-    }
-    return n;
-  };
-  const bool = (name: string, fallback = false): boolean => {
-    const v = str(name)?.toLowerCase();
-    if (v === undefined) return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-    if (['0', 'false', 'no', 'off'].includes(v)) return false;
-    problems.push(`${name} must be true or false (got "${v}")`);
-    return false;
-  };
-  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
-    const v = str(name);
-    if (v === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(v)) return v as T;
-    problems.push(`${name} must be one of ${allowed.join(', ')} (got "${v}")`);
-    return fallback;
-  };
+  const { str, url, int, duration, bool, oneOf } = envReader(env, problems);
 
   const nodeEnv = oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
   const production = nodeEnv === 'production';
