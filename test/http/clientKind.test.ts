@@ -10,7 +10,7 @@ app.all('/probe', (req, res) => {
 
 // Header sets as real clients send them.
 const rows: Array<[string, Record<string, string>, boolean]> = [
-  ['a browser navigation', { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'Sec-Fetch-Mode': 'navigate' }, false],
+  ['a browser navigation', { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'Sec-Fetch-Mode': 'navigate' }, false],
   ['an older browser without Sec-Fetch headers', { Accept: 'text/html,application/xhtml+xml' }, false],
   ['curl (Accept: */*)', { Accept: '*/*' }, false],
   ['no Accept at all', {}, false],

@@ -16,7 +16,9 @@ const NONCE = 'nonce-1';
 const VERIFIER = 'v'.repeat(43);
 
 type Answer = (req: IncomingMessage, res: ServerResponse) => void;
-let answer: Answer = (_req, res) => res.writeHead(500).end();
+// Rows that fail before any request leave this in place: a request would get a 500, not the row's failure.
+const unexpected: Answer = (_req, res) => res.writeHead(500).end();
+let answer = unexpected;
 let server: Server;
 let issuer: string;
 let key: CryptoKey;
@@ -27,7 +29,13 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 
 function configuration(metadata: Partial<oc.ServerMetadata> = {}): oc.Configuration {
   const config = new oc.Configuration(
-    { issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, userinfo_endpoint: `${issuer}/userinfo`, ...metadata },
+    {
+      issuer,
+      authorization_endpoint: `${issuer}/auth`,
+      token_endpoint: `${issuer}/token`,
+      userinfo_endpoint: `${issuer}/userinfo`,
+      ...metadata,
+    },
     CLIENT_ID,
     'secret',
   );
@@ -244,7 +252,7 @@ afterAll(() => new Promise((resolve) => server.close(resolve)));
 
 describe('fromOidcError', () => {
   it.each(rows)('$name → $code', async (row) => {
-    answer = row.answer ? await row.answer() : (_req, res) => res.writeHead(500).end();
+    answer = row.answer ? await row.answer() : unexpected;
     const err = await thrown(row.act);
     expect(err).toBeInstanceOf(row.from.type);
     if (row.from.code) expect((err as { code?: unknown }).code).toBe(row.from.code);

@@ -88,7 +88,8 @@ describe('toSessionUser', () => {
 
   it("Casdoor's userinfo shape (preferred_username, picture) fills in what its JWT lacks", () => {
     const { displayName: _d, avatar: _a, ...jwtStandard } = casdoor;
-    const user = toSessionUser({ ...jwtStandard, name: 'Alice Liddell' }, { sub: jwtStandard.sub, preferred_username: 'alice', picture: 'https://cdn.casbin.org/a.png' }, NOW);
+    const userinfo = { sub: jwtStandard.sub, preferred_username: 'alice', picture: 'https://cdn.casbin.org/a.png' };
+    const user = toSessionUser({ ...jwtStandard, name: 'Alice Liddell' }, userinfo, NOW);
     expect(user).toMatchObject({ name: 'Alice Liddell', preferred_username: 'alice', picture: 'https://cdn.casbin.org/a.png' });
   });
 
@@ -108,7 +109,8 @@ describe('toSessionUser', () => {
   });
 
   it('userinfo adds and updates profile claims but never overrides iss, sub or aud', () => {
-    const user = toSessionUser(certified, { iss: 'https://evil.example', sub: 'mallory', aud: 'other-app', name: 'Robert', sid: 'forged' }, NOW);
+    const userinfo = { iss: 'https://evil.example', sub: 'mallory', aud: 'other-app', name: 'Robert', sid: 'forged' };
+    const user = toSessionUser(certified, userinfo, NOW);
     expect(user.sub).toBe('user-42');
     expect(user.issuer).toBe('https://idp.example');
     expect(user.claims).toMatchObject({ iss: 'https://idp.example', sub: 'user-42', name: 'Robert' });
@@ -148,7 +150,8 @@ describe('toSessionUser', () => {
 
   it('trims long values, long lists and many claims, and drops empty strings', () => {
     const many = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`c${String(i).padStart(2, '0')}`, i]));
-    const user = toSessionUser({ ...certified, name: 'x'.repeat(1000), list: Array.from({ length: 80 }, (_, i) => `v${i}`), empty: '', ...many }, undefined, NOW);
+    const list = Array.from({ length: 80 }, (_, i) => `v${i}`);
+    const user = toSessionUser({ ...certified, name: 'x'.repeat(1000), list, empty: '', ...many }, undefined, NOW);
     expect(user.name).toHaveLength(256);
     expect(user.claims.name).toHaveLength(256);
     expect(user.claims.list).toHaveLength(50);
