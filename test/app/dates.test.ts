@@ -29,7 +29,7 @@ describe('showTime', () => {
     expect(showTime(new Date(NOW + 23 * HOUR + 123), NOW, 'zh-CN').iso).toBe('2026-12-01T14:05:00.123Z');
   });
 
-  it('names the date, time and zone in the reader\'s language', () => {
+  it("names the date, time and zone in the reader's language", () => {
     const at = new Date(NOW + 8 * HOUR);
     expect(showTime(at, NOW, 'en', 'Asia/Shanghai').local).toBe('Dec 1, 2026, 7:05 AM GMT+8');
     expect(showTime(at, NOW, 'zh-CN', 'Asia/Shanghai').local).toBe('2026年12月1日 GMT+8 07:05');

@@ -13,7 +13,10 @@ function loaderNames(): Set<string> {
 
 /** Every backticked name in the first column of the README's configuration table. */
 function readmeNames(): Set<string> {
-  const section = read('README.md').split(/^## Configuration\b.*$/m)[1]?.split(/^## /m)[0] ?? '';
+  const section =
+    read('README.md')
+      .split(/^## Configuration\b.*$/m)[1]
+      ?.split(/^## /m)[0] ?? '';
   const firstCells = section
     .split('\n')
     .filter((line) => line.startsWith('|'))

@@ -23,7 +23,9 @@ describe('logger', () => {
   });
 
   it('serialises OAuth error fields and never the response body', () => {
-    const e = serializeError(Object.assign(new Error('x'), { error: 'invalid_grant', error_description: 'bad', status: 400, response: { secret: 1 } })) as Record<string, unknown>;
+    const e = serializeError(
+      Object.assign(new Error('x'), { error: 'invalid_grant', error_description: 'bad', status: 400, response: { secret: 1 } }),
+    ) as Record<string, unknown>;
     expect(e).toMatchObject({ error: 'invalid_grant', error_description: 'bad', status: 400 });
     expect(e.response).toBeUndefined();
   });

@@ -23,9 +23,11 @@ let server: Server;
 let issuer: string;
 let key: CryptoKey;
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => (_req, res) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Answer =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  };
 
 function configuration(metadata: Partial<oc.ServerMetadata> = {}): oc.Configuration {
   const config = new oc.Configuration(

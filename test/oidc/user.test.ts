@@ -53,7 +53,7 @@ const certified: JWTPayload = {
 };
 
 describe('toSessionUser', () => {
-  it("Dex (Lazycat): opaque sub, the user id as name and email, ADMIN in groups, no picture or sid", () => {
+  it('Dex (Lazycat): opaque sub, the user id as name and email, ADMIN in groups, no picture or sid', () => {
     const user = toSessionUser(dex, undefined, NOW);
     expect(user).toMatchObject({
       sub: 'CgVhZG1pbhIHaHBvcnRhbA',

@@ -68,7 +68,10 @@ describe('requireAuth', () => {
   });
 
   it('drops a returnTo that /login would refuse (too long) rather than send an unreadable Location', async () => {
-    const res = await request(host).get(`/reports?pad=${'x'.repeat(3000)}`).set(BROWSER).expect(302);
+    const res = await request(host)
+      .get(`/reports?pad=${'x'.repeat(3000)}`)
+      .set(BROWSER)
+      .expect(302);
     expect(res.headers.location).toBe('/signin');
   });
 
@@ -87,7 +90,10 @@ describe('requireAuth', () => {
   });
 
   it("answers 401 JSON itself with pages: 'builtin'", async () => {
-    const res = await request(await app('builtin')).get('/reports').set('Accept', 'application/json').expect(401);
+    const res = await request(await app('builtin'))
+      .get('/reports')
+      .set('Accept', 'application/json')
+      .expect(401);
     expect(res.body.error).toMatchObject({ code: 'AUTH_REQUIRED' });
     expect(res.body.error.requestId).toMatch(/\S/);
     expect(res.body).not.toHaveProperty('host');
