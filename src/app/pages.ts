@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { requireAuth, requireGroup, wantsJson, AppError } from '../index.ts';
+import { showTime } from './dates.ts';
 
 const iso = (d: Date | undefined): string | undefined => d?.toISOString();
 
@@ -21,7 +22,10 @@ export function pageRoutes(options: { devUsers?: string | undefined }): Router {
     };
     res.setHeader('Cache-Control', 'no-store');
     if (wantsJson(req)) return res.json({ user: req.oidc.user, claims: req.oidc.idTokenClaims, session });
-    res.render('profile', { session, claims: req.oidc.idTokenClaims ?? {} });
+    const now = Date.now();
+    const shown = (d: Date | undefined) => d && showTime(d, now, req.locale);
+    const times = { signedInAt: shown(info.signedInAt), expiresAt: shown(info.expiresAt), tokenExpiresAt: shown(info.tokenExpiresAt) };
+    res.render('profile', { session, times, claims: req.oidc.idTokenClaims ?? {} });
   });
 
   router.get('/admin', requireGroup('ADMIN'), (req, res) => {

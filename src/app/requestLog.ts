@@ -15,7 +15,7 @@ declare global {
   }
 }
 
-/** Request id, locale and translator for every request, and one JSON log line per response (path only: queries carry codes). */
+/** Request id, locale and translator for every request, and one log line per response (path only: queries carry codes). */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const incoming = req.get('x-request-id');

@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { config as loadDotenv } from 'dotenv';
-import { lazycatAuth, loadConfig, ConfigError, createLogger, type AppConfig } from '../index.ts';
+import { lazycatAuth, loadConfig, ConfigError, createLogger, logDestination, logFormat, type AppConfig } from '../index.ts';
 import { createApp } from './createApp.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   // .env is for local development; real environment variables win over it.
   if (process.env.NODE_ENV !== 'production') loadDotenv({ quiet: true });
   const config = configOrExit();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination(logFormat(config.nodeEnv, process.stdout.isTTY)));
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
   let devProvider: { close(): Promise<void> } | undefined;

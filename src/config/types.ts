@@ -9,11 +9,17 @@ export interface OidcConfig {
   clientId: string;
   /** Lazycat rotates it on every container restart: keep it in memory only. */
   clientSecret: string | undefined;
-  /** Issuer with any trailing slash removed (see providers.md 3.3.1). In manual mode it is derived from LAZYCAT_BOX_DOMAIN. */
+  /**
+   * Issuer with any trailing slash removed: discovery compares it exactly (docs/providers.md).
+   * In manual mode it is derived from LAZYCAT_BOX_DOMAIN.
+   */
   issuer: string;
-  /** False in manual mode: no issuer was configured, so the explicit endpoints are the whole provider metadata. */
+  /**
+   * Whether the issuer's discovery document is fetched. False without an issuer (manual mode) and with
+   * OIDC_DISCOVERY=false; the explicit endpoints (and OIDC_JWKS_URI) are then the whole provider metadata.
+   */
   discovery: boolean;
-  /** Explicit endpoints: each overrides the discovered one; with no issuer they are the whole config. */
+  /** Explicit endpoints: each overrides the discovered one; without discovery they are the whole config. */
   endpoints: {
     authorization?: string;
     token?: string;

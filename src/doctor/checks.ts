@@ -5,7 +5,7 @@ import type * as oc from 'openid-client';
 import { isLoopbackHost, lazycatRedirectUri, type Env } from '../config/load.ts';
 import { issuerMatchesBySlash } from '../oidc/client.ts';
 import type { OidcConfig } from '../config/types.ts';
-import type { DoctorKey } from './messages.ts';
+import type { DoctorKey } from './messages.en.ts';
 
 export type Status = 'ok' | 'warn' | 'fail' | 'skip';
 export type CheckId =
@@ -21,7 +21,7 @@ export interface Finding {
   message: Text;
   fix?: Text;
 }
-/** Casdoor and Lazycat's Dex have their own pitfalls (providers.md); everything else is "generic". */
+/** Casdoor and Lazycat's Dex have their own pitfalls (docs/providers.md); everything else is "generic". */
 export type ProviderKind = 'casdoor' | 'dex' | 'generic';
 
 export const finding = (id: CheckId, status: Status, key: DoctorKey, vars?: Record<string, string>, fix?: Text): Finding => ({

@@ -1,5 +1,5 @@
-// 诊断工具的中文文本：键与 messages.ts 的英文完全一致（类型检查保证）。
-import type { Messages } from './messages.ts';
+// 诊断工具的中文文本：键与 messages.en.ts 的英文完全一致（类型检查保证）。
+import type { Messages } from './messages.en.ts';
 
 export const zhCN: Messages = {
   'title.config': '配置',

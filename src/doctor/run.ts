@@ -8,7 +8,8 @@ import {
   finding, providerKind, type CheckId, type Finding,
 } from './checks.ts';
 import type { Answer } from './http.ts';
-import { text, type DoctorKey } from './messages.ts';
+import type { DoctorKey } from './messages.en.ts';
+import { text } from './messages.ts';
 import { probeCredentials, probeDiscovery, probeJwks } from './probes.ts';
 
 const ORDER: CheckId[] = ['config', 'discovery', 'issuer', 'endpoints', 'scopes', 'pkce', 'jwks', 'credentials', 'redirect', 'clock', 'logout', 'revocation', 'refresh'];

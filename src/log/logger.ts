@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger };
@@ -46,4 +47,34 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     destination,
   );
+}
+
+export type LogFormat = 'pretty' | 'json';
+
+/**
+ * Readable lines for a person watching a development run in a terminal; JSON everywhere else, where a
+ * machine reads the logs (production, the box's log collector, a pipe or a file, the tests).
+ */
+export function logFormat(nodeEnv: string | undefined, isTTY: boolean | undefined): LogFormat {
+  return nodeEnv !== 'production' && isTTY === true ? 'pretty' : 'json';
+}
+
+type Output = NodeJS.WritableStream & { isTTY?: boolean };
+
+/**
+ * Where createLogger() writes: `out` (pino's own stdout when unset) for JSON; for 'pretty', pino-pretty's
+ * formatter in-process, so a line is written before the process exits. pino-pretty is a devDependency: where it
+ * is not installed (an app using the published package), the logs stay JSON.
+ */
+export function logDestination(format: LogFormat, out?: Output): DestinationStream | undefined {
+  if (format === 'json') return out;
+  let pretty: typeof import('pino-pretty');
+  try {
+    pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  } catch {
+    return out;
+  }
+  const target = out ?? process.stdout;
+  const prettify = pretty.prettyFactory({ colorize: target.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' });
+  return { write: (line: string) => void target.write(prettify(line)) };
 }

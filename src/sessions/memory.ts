@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../log/logger.ts';
 import type { SessionConfig } from '../config/types.ts';
 import type { SessionBackend } from './types.ts';
 import { openDatabase, openSqliteBackend } from './sqlite.ts';

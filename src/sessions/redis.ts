@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { RedisStore } from 'connect-redis';
 import type { Store } from 'express-session';
-import type { Logger } from 'pino';
+import type { Logger } from '../log/logger.ts';
 import { createClient } from 'redis';
 import type { SessionConfig } from '../config/types.ts';
 import type { KeyValue, SessionBackend } from './types.ts';

@@ -1,7 +1,7 @@
 import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import type { Logger } from 'pino';
+import type { Logger } from '../log/logger.ts';
 import type { SessionConfig, SessionStoreKind } from '../config/types.ts';
 import type { KeyValue, SessionBackend } from './types.ts';
 import { SqliteSessionStore } from './sqliteStore.ts';

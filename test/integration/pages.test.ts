@@ -40,6 +40,23 @@ describe('pages, API answers and logout', () => {
     expect(back.text).toContain('id="sign-in"');
   });
 
+  it("profile: times in the reader's language, the ISO instant in <time datetime> and in the JSON", async () => {
+    const agent = stack.browser();
+    await signIn(stack, agent);
+    const json = await agent.get('/profile').set('Accept', 'application/json');
+    const session = json.body.session as Record<string, string | undefined>;
+    const zh = await agent.get('/profile').set('Accept-Language', 'zh-CN');
+    const en = await agent.get('/profile').set('Accept-Language', 'en');
+    for (const key of ['signedInAt', 'expiresAt', 'tokenExpiresAt']) {
+      expect(session[key]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+      expect(zh.text).toContain(`<time datetime="${session[key]}"`);
+    }
+    // The session ends after the idle timeout (24 h by default) without a request.
+    expect(zh.text).toMatch(/<time datetime="[^"]+" title="[^"]+">\d+小时后<\/time>/);
+    expect(en.text).toMatch(/<time datetime="[^"]+" title="[^"]+">in \d+ hours<\/time>/);
+    expect(en.text).not.toMatch(/>\d{4}-\d\d-\d\dT/);
+  });
+
   it('profile: browsers are sent to sign in, API clients get 401 JSON', async () => {
     const page = await request(stack.app.url).get('/profile?x=1');
     expect(page.status).toBe(302);

@@ -15,7 +15,10 @@ import { freePort } from '../fixtures/app.ts';
 import { renderManifestEnv, selfSignedCert, snapshotTree, startPackagedApp, startTlsProxy, trustCertificate, type RunningApp, type TlsProxy } from './lazycatBox.ts';
 import { findNativeProductionDeps, productionPackageDirs } from './nativeAddons.ts';
 
-/** Every OIDC variable Lazycat documents (advanced-envs.md); each exists only if mapped. */
+/**
+ * Every OIDC variable Lazycat documents (its developer docs, lazycatapps/lzc-developer-doc: docs/advanced-envs.md);
+ * each exists only if mapped.
+ */
 const LAZYCAT_OIDC_VARS = [
   'LAZYCAT_AUTH_OIDC_CLIENT_ID',
   'LAZYCAT_AUTH_OIDC_CLIENT_SECRET',

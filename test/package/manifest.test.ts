@@ -37,8 +37,8 @@ function compareVersions(a: string, b: string): number {
 }
 
 /**
- * Manifest features and the lzcos version that brought each (developer docs: changelog.md,
- * advanced-manifest-render.md, advanced-route.md, spec/manifest.md). A box older than that
+ * Manifest features and the lzcos version that brought each (Lazycat developer docs, lazycatapps/lzc-developer-doc:
+ * changelog.md, advanced-manifest-render.md, advanced-route.md, spec/manifest.md). A box older than that
  * does not know the feature, so min_os_version must cover every one used.
  */
 const FEATURES: Array<{ name: string; since: string; used: (m: Manifest, text: string) => boolean }> = [
@@ -50,9 +50,9 @@ const FEATURES: Array<{ name: string; since: string; used: (m: Manifest, text: s
   { name: 'application.run_as', since: '1.6.0', used: (m) => m.application.run_as !== undefined },
 ];
 
-/** An LPK v2 package installs only on this lzcos or newer (spec/lpk-format.md). */
+/** An LPK v2 package installs only on this lzcos or newer (Lazycat developer docs: spec/lpk-format.md). */
 const LPK_V2_MIN_OS = '1.5.0';
-/** The top-level keys of package.yml (spec/package.md §2). */
+/** The top-level keys of package.yml (Lazycat developer docs: spec/package.md §2). */
 const PACKAGE_YML_KEYS = [
   'package',
   'version',
