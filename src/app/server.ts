@@ -94,8 +94,9 @@ async function main(): Promise<void> {
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    // First: whatever happens next (a log write to a closed pipe throws), the process must still end.
     setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
+    logger.info({ signal }, 'shutting down');
     const finish = async (): Promise<void> => {
       await auth.close().catch((err: unknown) => logger.warn({ err }, 'session store close failed'));
       await devProvider?.close();

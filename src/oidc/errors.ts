@@ -14,7 +14,7 @@ const PROVIDER_DOWN_CODES = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT']);
 /** True for an OAUTH_INVALID_RESPONSE whose message (or its cause's) matches: openid-client's only detail. */
 function invalidResponseSays(err: unknown, pattern: RegExp): boolean {
   const messages = [err, (err as { cause?: unknown }).cause].map((e) => (e instanceof Error ? e.message : ''));
-  return (err as { code?: unknown }).code === 'OAUTH_INVALID_RESPONSE' && messages.some((m) => pattern.test(m));
+  return (err as { code?: unknown } | undefined)?.code === 'OAUTH_INVALID_RESPONSE' && messages.some((m) => pattern.test(m));
 }
 
 /**
@@ -55,7 +55,7 @@ export function fromOidcError(err: unknown): AppError {
   if (err instanceof joseErrors.JOSEError) {
     return new AppError('OIDC_TOKEN_REJECTED', { cause: err, details: { joseCode: err.code } });
   }
-  const code = (err as { code?: unknown }).code;
+  const code = (err as { code?: unknown } | null | undefined)?.code;
   if (typeof code === 'string') {
     if (invalidResponseSays(err, BAD_CALLBACK)) return new AppError('OIDC_INVALID_CALLBACK', { cause: err });
     if (TOKEN_REJECTED_CODES.has(code) || invalidResponseSays(err, MALFORMED_JWT)) return new AppError('OIDC_TOKEN_REJECTED', { cause: err });

@@ -276,5 +276,7 @@ describe('fromOidcError', () => {
     expect(fromOidcError(own)).toBe(own);
     expect(fromOidcError(new RangeError('bug')).code).toBe('INTERNAL');
     expect(fromOidcError('a string').code).toBe('INTERNAL');
+    expect(fromOidcError(null).code).toBe('INTERNAL');
+    expect(fromOidcError(undefined).code).toBe('INTERNAL');
   });
 });

@@ -58,6 +58,8 @@ beforeAll(async () => {
   await until(async () => (await fetch(`${url}/`).catch(() => undefined))?.status === 200, 'the consumer app to answer').catch((err: unknown) => {
     throw new Error(`${String(err)}; its output: ${output.join('')}`);
   });
+  // A fresh app reads the provider's discovery document on its first request; under load that can take a moment.
+  await until(async () => (await fetch(`${url}/login`, { redirect: 'manual' })).status === 303, 'the consumer app to reach its provider');
 }, 120_000);
 
 afterAll(async () => {
