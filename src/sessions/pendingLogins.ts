@@ -1,8 +1,10 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { KeyValue } from './types.ts';
 import type { PendingLogin } from '../oidc/flow.ts';
 import { cookieAttributes, parseCookies } from '../security/cookies.ts';
+import { storeKeys } from './keys.ts';
+import { sealer, type Sealer } from '../security/sealer.ts';
 
 export const PENDING_TTL_SEC = 600;
 export const MAX_PENDING_PER_BROWSER = 5;
@@ -10,45 +12,25 @@ export const MAX_PENDING_PER_BROWSER = 5;
 const PENDING_COOKIE_BUDGET = 4096;
 const STATE_FORMAT = /^[\w-]{16,128}$/;
 const ID_FORMAT = /^[\w-]{8}$/;
-const KEY_INFO = 'lzc-oidc pending sign-in cookie v1';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-
-/** One AES-256-GCM key per SESSION_SECRET, newest first, each derived under its own label (never the session-signing key itself). */
-export function pendingLoginKeys(secrets: readonly string[]): Buffer[] {
-  return secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, '', KEY_INFO, 32)));
-}
+/** The sealer for pending-login cookies: its own key per SESSION_SECRET, never the session-signing key itself. */
+export const pendingLoginSealer = (secrets: readonly string[]): Sealer => sealer(secrets, 'lzc-oidc pending sign-in cookie v1', 'compact');
 
 /**
  * Encrypts a pending sign-in for the browser to keep. The state is the additional authenticated data, so the
  * cookie opens only for the callback that carries that state.
  */
-export function sealPendingLogin(key: Buffer, state: string, login: PendingLogin): string {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(state));
+export function sealPendingLogin(seal: Sealer, state: string, login: PendingLogin): string {
   // Space-separated, not JSON: neither the verifier nor the nonce can hold a space (RFC 7636 §4.1, base64url), and
   // every byte saved here is carried by each of a browser's pending-login cookies.
-  const plain = [login.checks.pkceCodeVerifier, login.checks.expectedNonce, login.createdAt.toString(36), login.returnTo].join(' ');
-  const sealed = Buffer.concat([iv, cipher.update(plain, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return sealed.toString('base64url');
+  return seal.seal(state, [login.checks.pkceCodeVerifier, login.checks.expectedNonce, login.createdAt.toString(36), login.returnTo].join(' '));
 }
 
-/** The pending sign-in sealed for `state` under any of `keys`, or undefined (another state, a forgery, an old key). */
-export function openPendingLogin(keys: readonly Buffer[], state: string, value: string): PendingLogin | undefined {
-  const sealed = Buffer.from(value, 'base64url');
-  if (sealed.length <= IV_BYTES + TAG_BYTES) return undefined;
-  const iv = sealed.subarray(0, IV_BYTES);
-  const body = sealed.subarray(IV_BYTES, -TAG_BYTES);
-  for (const key of keys) {
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(state)).setAuthTag(sealed.subarray(-TAG_BYTES));
-      const [pkceCodeVerifier = '', expectedNonce = '', createdAt = '', ...returnTo] = Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8').split(' ');
-      return { checks: { pkceCodeVerifier, expectedNonce }, createdAt: parseInt(createdAt, 36), returnTo: returnTo.join(' ') };
-    } catch {
-      // Not this key (or not ours at all): try the next.
-    }
-  }
-  return undefined;
+/** The pending sign-in sealed for `state`, or undefined (another state, a forgery, a retired secret). */
+export function openPendingLogin(seal: Sealer, state: string, value: string): PendingLogin | undefined {
+  const plain = seal.open(state, value);
+  if (plain === undefined) return undefined;
+  const [pkceCodeVerifier = '', expectedNonce = '', createdAt = '', ...returnTo] = plain.split(' ');
+  return { checks: { pkceCodeVerifier, expectedNonce }, createdAt: parseInt(createdAt, 36), returnTo: returnTo.join(' ') };
 }
 
 /**
@@ -60,7 +42,7 @@ export function openPendingLogin(keys: readonly Buffer[], state: string, value: 
  * after the provider accepted the code: by then the browser is someone who signed in.
  */
 export function createPendingLogins(kv: KeyValue, opts: { secure: boolean; secrets: readonly string[]; callbackPath: string }) {
-  const keys = pendingLoginKeys(opts.secrets);
+  const seal = pendingLoginSealer(opts.secrets);
   const prefix = opts.secure ? '__Secure-' : '';
   const txPrefix = `${prefix}lzc-oidc.tx.`;
   const listName = `${prefix}lzc-oidc.txlist`;
@@ -82,7 +64,7 @@ export function createPendingLogins(kv: KeyValue, opts: { secure: boolean; secre
 
     /** Hands the browser its pending sign-in; `loginPath` is where the browser sees /login (the list cookie's path). */
     save(req: Request, res: Response, loginPath: string, state: string, login: Omit<PendingLogin, 'createdAt'>): void {
-      const value = sealPendingLogin(keys[0]!, state, { ...login, createdAt: Date.now() });
+      const value = sealPendingLogin(seal, state, { ...login, createdAt: Date.now() });
       const list = [...readList(req), { id: randomBytes(6).toString('base64url'), size: value.length }];
       let total = list.reduce((sum, e) => sum + e.size, 0);
       while (list.length > MAX_PENDING_PER_BROWSER || (list.length > 1 && total > PENDING_COOKIE_BUDGET)) {
@@ -105,7 +87,7 @@ export function createPendingLogins(kv: KeyValue, opts: { secure: boolean; secre
         .filter(([name]) => name.startsWith(txPrefix) && ID_FORMAT.test(name.slice(txPrefix.length)))
         .slice(0, 2 * MAX_PENDING_PER_BROWSER);
       for (const [name, value] of candidates) {
-        const login = openPendingLogin(keys, state, value);
+        const login = openPendingLogin(seal, state, value);
         if (!login) continue;
         res.clearCookie(name, txOptions);
         return { login, fresh: Date.now() - login.createdAt <= PENDING_TTL_SEC * 1000, othersHere: candidates.length > 1 };
@@ -117,9 +99,9 @@ export function createPendingLogins(kv: KeyValue, opts: { secure: boolean; secre
      * Marks `state` used, once (atomically, across instances): false when it already was. It outlives the pending
      * sign-in, so a replay is recognised for as long as the cookie could be replayed.
      */
-    markDone: (state: string, returnTo: string) => kv.add(`done:${state}`, { returnTo }, PENDING_TTL_SEC),
+    markDone: (state: string, returnTo: string) => kv.add(storeKeys.signInDone(state), { returnTo }, PENDING_TTL_SEC),
     /** Where a finished sign-in went, so a replayed callback from the signed-in browser just goes there. */
-    doneReturnTo: async (state: string) => (await kv.get<{ returnTo: string }>(`done:${state}`))?.returnTo,
+    doneReturnTo: async (state: string) => (await kv.get<{ returnTo: string }>(storeKeys.signInDone(state)))?.returnTo,
   };
 }
 

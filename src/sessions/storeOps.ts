@@ -3,6 +3,7 @@ import type { StoredTokens, TokenInfo } from '../oidc/user.ts';
 import type { SessionBackend } from './types.ts';
 import type { TokenCipher } from './tokenCipher.ts';
 import { sessionTtlSec } from './shared.ts';
+import { storeKeys } from './keys.ts';
 
 /** A session as the store holds it, read or written outside of a request (refresh, logout elsewhere). */
 export type StoredSession = SessionData & { cookie: unknown };
@@ -35,7 +36,7 @@ export interface SessionWrites {
   end(id: string): Promise<void>;
 }
 
-const tokensKey = (id: string): string => `tokens:${id}`;
+const tokensKey = storeKeys.tokens;
 
 /**
  * Every session write goes through here, so the races between requests of one session, a token
@@ -45,7 +46,7 @@ const tokensKey = (id: string): string => `tokens:${id}`;
  */
 export function sessionWrites(backend: SessionBackend, lifetimeSec: number, cipher: TokenCipher): SessionWrites {
   const { store, kv } = backend;
-  const ended = async (id: string): Promise<boolean> => (await kv.get(`ended:${id}`)) !== undefined;
+  const ended = async (id: string): Promise<boolean> => (await kv.get(storeKeys.ended(id))) !== undefined;
   const readTokens = async (id: string): Promise<StoredTokens | undefined> => {
     const stored = await kv.get<unknown>(tokensKey(id));
     if (typeof stored === 'string') {
@@ -65,7 +66,7 @@ export function sessionWrites(backend: SessionBackend, lifetimeSec: number, ciph
     // and then finds the tombstone when it looks again right after its write and undoes it itself.
     const remove = () => Promise.all([destroyStored(store, id), kv.delete(tokensKey(id))]);
     await remove();
-    await kv.set(`ended:${id}`, 1, lifetimeSec);
+    await kv.set(storeKeys.ended(id), 1, lifetimeSec);
     await remove();
   };
   const unfinished = new Set<string>();

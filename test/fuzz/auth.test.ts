@@ -3,7 +3,7 @@
 // provider's authorize endpoint from /login), never a 5xx, a stack trace or a token.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { openPendingLogin, pendingLoginKeys } from '../../src/sessions/pendingLogins.ts';
+import { openPendingLogin, pendingLoginSealer } from '../../src/sessions/pendingLogins.ts';
 import { expectSafe, hostileQuery, hostileString, onTheWire, send, sendSafe, useFuzzTarget, wireMode } from './fuzzHttp.ts';
 
 const b64url = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -59,7 +59,7 @@ describe('fuzz: sign-in and sign-out routes', () => {
         const start = await sendSafe(t, 'GET', path, {}, { foreign: [t.authorizeEndpoint] });
         const state = new URL(start.headers.location!).searchParams.get('state')!;
         const sealed = (start.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!).find((c) => c.startsWith('lzc-oidc.tx.'))!;
-        const pending = openPendingLogin(pendingLoginKeys(t.stack.app.config.session.secrets), state, sealed.slice(sealed.indexOf('=') + 1));
+        const pending = openPendingLogin(pendingLoginSealer(t.stack.app.config.session.secrets), state, sealed.slice(sealed.indexOf('=') + 1));
         expect(new URL(pending!.returnTo, t.origin).origin).toBe(t.origin);
       }),
       { numRuns: 300 },

@@ -3,7 +3,7 @@ import { startStack, beginSignIn, pathOf, signIn, type Stack, type Agent } from 
 import { loginAtProvider } from '../fixtures/providerLogin.ts';
 import { expectCallbackRefused } from '../fixtures/refusals.ts';
 import type { PendingLogin } from '../../src/oidc/flow.ts';
-import { openPendingLogin, pendingLoginKeys, sealPendingLogin } from '../../src/sessions/pendingLogins.ts';
+import { openPendingLogin, pendingLoginSealer, sealPendingLogin } from '../../src/sessions/pendingLogins.ts';
 import { getStored, setStored } from '../../src/sessions/storeOps.ts';
 import { createHmac } from 'node:crypto';
 
@@ -27,10 +27,10 @@ async function tamperedCallback(stack: Stack, agent: Agent, tamper: (p: PendingL
   const state = new URL(authorizeUrl).searchParams.get('state')!;
   const pair = (login.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('lzc-oidc.tx.'))!.split(';')[0]!;
   const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
-  const keys = pendingLoginKeys(stack.app.config.session.secrets);
-  const pending = openPendingLogin(keys, state, value)!;
+  const seal = pendingLoginSealer(stack.app.config.session.secrets);
+  const pending = openPendingLogin(seal, state, value)!;
   tamper(pending);
-  agent.jar.setCookie(`${name}=${sealPendingLogin(keys[0]!, state, pending)}; Path=/callback`, '127.0.0.1', '/callback');
+  agent.jar.setCookie(`${name}=${sealPendingLogin(seal, state, pending)}; Path=/callback`, '127.0.0.1', '/callback');
   return pathOf(await loginAtProvider(authorizeUrl, stack.provider.users[0]!));
 }
 

@@ -70,6 +70,6 @@ describe('tokenCipher', () => {
   });
 
   it('needs a secret', () => {
-    expect(() => tokenCipher([])).toThrow('tokenCipher needs at least one secret');
+    expect(() => tokenCipher([])).toThrow('a sealer needs at least one secret');
   });
 });

@@ -9,6 +9,7 @@ import { claimsDue, rereadClaims } from '../../oidc/claims.ts';
 import { getStored, type SessionWrites, type StoredSession } from '../../sessions/storeOps.ts';
 import { tokenInfoOf, type SessionUser, type TokenInfo } from '../../oidc/user.ts';
 import { requestIdOf } from '../errorPages.ts';
+import { storeKeys } from '../../sessions/keys.ts';
 
 // Failed for a passing reason (provider down): wait this long before asking again, not on every request.
 const RETRY_AFTER_MS = 30_000;
@@ -85,7 +86,7 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
   }
 
   async function updateUnderLock(id: string, reqId: string): Promise<void> {
-    const lock = `lock:refresh:${id}`;
+    const lock = storeKeys.refreshLock(id);
     const owner = `${instance}:${randomUUID()}`;
     if (!(await kv.add(lock, owner, lockTtlSec))) {
       // Another instance is at it: wait for it to finish (bounded), then the caller reloads.

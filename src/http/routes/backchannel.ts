@@ -3,6 +3,7 @@ import { verifyLogoutToken } from '../../oidc/logoutToken.ts';
 import { AppError } from '../../errors/AppError.ts';
 import { endSessions } from '../../sessions/storeOps.ts';
 import { requestIdOf } from '../errorPages.ts';
+import { storeKeys } from '../../sessions/keys.ts';
 import type { AuthDeps } from '../deps.ts';
 
 const MIN_JTI_TTL_SEC = 600;
@@ -31,7 +32,7 @@ export function backchannelRoutes({ config, oidc, sessions, writes, logger, path
       if (err instanceof AppError && err.code === 'BAD_REQUEST') return fail(err.message);
       throw err;
     }
-    const jtiKey = `jti:${claims.jti}`;
+    const jtiKey = storeKeys.logoutTokenUsed(claims.jti);
     if ((await sessions.kv.get(jtiKey)) !== undefined) return fail('logout_token was already used (jti replay)');
     // With a sid, end just that provider session; with only a sub, every session of the user.
     const ids = await sessions.findSessions(claims.sid ? { sid: claims.sid } : { sub: claims.sub! });
