@@ -4,13 +4,13 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { until } from '../fixtures/until.ts';
 import { execRoute, manifestEnv, type LpkManifest } from './lpk.ts';
+import { forward } from '../fixtures/forward.ts';
 
 export interface TlsFiles {
   cert: string;
@@ -56,30 +56,12 @@ export interface TlsProxy {
 /** HTTPS on 127.0.0.1 forwarding every request, path and Host unchanged, to http://127.0.0.1:<targetPort>. */
 export async function startTlsProxy(tls: TlsFiles, targetPort: number): Promise<TlsProxy> {
   const server = https.createServer(tls, (req, res) => {
-    const upstream = http.request(
-      {
-        host: '127.0.0.1',
-        port: targetPort,
-        method: req.method,
-        path: req.url,
-        headers: {
-          ...req.headers,
-          'x-forwarded-proto': 'https',
-          'x-forwarded-for': req.socket.remoteAddress ?? '127.0.0.1',
-          'x-forwarded-by': 'lzc-ingress',
-        },
-      },
-      (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-        upstreamRes.pipe(res);
-      },
-    );
-    // The app is down while it restarts: answer like a gateway instead of hanging.
-    upstream.on('error', () => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
+    forward(req, res, targetPort, {
+      ...req.headers,
+      'x-forwarded-proto': 'https',
+      'x-forwarded-for': req.socket.remoteAddress ?? '127.0.0.1',
+      'x-forwarded-by': 'lzc-ingress',
     });
-    req.pipe(upstream);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
