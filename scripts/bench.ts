@@ -13,7 +13,7 @@ import autocannon from 'autocannon';
 import pino from 'pino';
 import { loadConfig, type Env } from '../src/config/load.ts';
 import { createSessionBackend } from '../src/sessions/index.ts';
-import { getStored, sessionWrites, setStored } from '../src/sessions/storeOps.ts';
+import { getStored, sessionWrites, setStored } from '../src/sessions/writes.ts';
 import { tokenCipher } from '../src/sessions/tokenCipher.ts';
 import { freePort } from '../test/fixtures/app.ts';
 import { envFor, sessionIdOf } from '../test/fixtures/stack.ts';

@@ -17,7 +17,7 @@ import { startStack, signIn, ownSession } from '../test/fixtures/stack.ts';
 import { securityHeaders } from '../src/app/securityHeaders.ts';
 import { sessionMiddleware } from '../src/http/middleware/session.ts';
 import { proxyTrust } from '../src/http/proxyTrust.ts';
-import { sessionWrites } from '../src/sessions/storeOps.ts';
+import { sessionWrites } from '../src/sessions/writes.ts';
 import { tokenCipher } from '../src/sessions/tokenCipher.ts';
 import { requestLog } from '../src/app/requestLog.ts';
 import { createLogger } from '../src/log/logger.ts';

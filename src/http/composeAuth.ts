@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { createOidcClient, type OidcClient } from '../oidc/client.ts';
 import { createSessionBackend } from '../sessions/index.ts';
 import { lazyBackend, type LazyBackend } from '../sessions/lazy.ts';
-import { sessionWrites } from '../sessions/storeOps.ts';
+import { sessionWrites } from '../sessions/writes.ts';
 import { tokenCipher } from '../sessions/tokenCipher.ts';
 import type { SessionBackend } from '../sessions/types.ts';
 import { safeReturnTo } from '../security/returnTo.ts';

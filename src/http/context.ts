@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { SessionUser } from '../oidc/user.ts';
-import type { SessionWrites } from '../sessions/storeOps.ts';
+import type { SessionWrites } from '../sessions/writes.ts';
 import type { OidcContext, OidcSessionInfo, OidcUser } from './oidcContext.ts';
 
 /** What requireAuth() and the error pages need from the lazycatAuth() instance that handled the request. */

@@ -1,7 +1,7 @@
 import type { AppConfig } from '../config/types.ts';
 import type { OidcClient } from '../oidc/client.ts';
 import type { SessionBackend } from '../sessions/types.ts';
-import type { SessionWrites } from '../sessions/storeOps.ts';
+import type { SessionWrites } from '../sessions/writes.ts';
 import type { Logger } from '../log/logger.ts';
 import type { AuthPaths } from './paths.ts';
 import type { ProxyTrust } from './proxyTrust.ts';

@@ -6,7 +6,7 @@ import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import { runDoctor } from '../../src/doctor/run.ts';
 import { freePort } from '../fixtures/app.ts';
 import type { ProviderProfile } from '../fixtures/provider.ts';
-import { check, fails, goodEnv, outputs, withProvider } from './helpers.ts';
+import { check, fails, goodEnv, outputs, withProvider } from './findings.ts';
 import { editDiscovery } from '../fixtures/discovery.ts';
 
 describe('PKCE', () => {

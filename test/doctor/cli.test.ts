@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Env } from '../../src/config/load.ts';
 import { cliLocale } from '../../src/doctor/messages.ts';
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
-import { assertNoSecrets, goodEnv } from './helpers.ts';
+import { assertNoSecrets, goodEnv } from './findings.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../src/doctor/cli.ts');
 

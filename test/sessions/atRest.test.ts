@@ -10,12 +10,12 @@ import type { StoredTokens } from '../../src/oidc/user.ts';
 import { createMemoryBackend } from '../../src/sessions/memory.ts';
 import { createRedisBackend } from '../../src/sessions/redis.ts';
 import { createSqliteBackend } from '../../src/sessions/sqlite.ts';
-import { sessionWrites, setStored, type StoredSession } from '../../src/sessions/storeOps.ts';
+import { sessionWrites, setStored, type StoredSession } from '../../src/sessions/writes.ts';
 import { tokenCipher } from '../../src/sessions/tokenCipher.ts';
 import type { SessionBackend } from '../../src/sessions/types.ts';
-import { sessionData } from '../contract/sessionStore.contract.ts';
+import { sessionData } from './store.contract.ts';
 import { startRedis, type RedisServer } from '../fixtures/redis.ts';
-import { sessionConfig } from './config.ts';
+import { sessionConfig } from './sessionConfig.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'lzc-at-rest-'));
 let redis: RedisServer;

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { afterAll, expect, it } from 'vitest';
 import { createSessionBackend } from '../../src/sessions/index.ts';
 import { isAppError } from '../../src/errors/AppError.ts';
-import { sessionConfig } from './config.ts';
+import { sessionConfig } from './sessionConfig.ts';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lzc-express-session-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { capturingLogger } from '../fixtures/logs.ts';
 import { createSessionBackend } from '../../src/sessions/index.ts';
-import { sessionConfig } from './config.ts';
+import { sessionConfig } from './sessionConfig.ts';
 
 describe('createSessionBackend', () => {
   it('warns that the memory store is for tests and throwaway runs only', async () => {

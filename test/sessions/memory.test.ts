@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { createMemoryBackend } from '../../src/sessions/memory.ts';
-import { runSessionStoreContract } from '../contract/sessionStore.contract.ts';
-import { sessionConfig } from './config.ts';
+import { runSessionStoreContract } from './store.contract.ts';
+import { sessionConfig } from './sessionConfig.ts';
 
 runSessionStoreContract('memory', async () => createMemoryBackend(sessionConfig({ store: 'memory' }), pino({ level: 'silent' })));

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionConfig } from '../../src/config/types.ts';
 import { createRedisBackend, redisVersionProblem } from '../../src/sessions/redis.ts';
 import type { SessionBackend } from '../../src/sessions/types.ts';
-import { runSessionStoreContract, sessionData, storeUnavailable } from '../contract/sessionStore.contract.ts';
+import { runSessionStoreContract, sessionData, storeUnavailable } from './store.contract.ts';
 import { startRedis, type RedisServer } from '../fixtures/redis.ts';
 import { freePort } from '../fixtures/app.ts';
 import { until } from '../fixtures/until.ts';
-import { sessionConfig } from './config.ts';
+import { sessionConfig } from './sessionConfig.ts';
 
 let redis: RedisServer;
 beforeAll(async () => {

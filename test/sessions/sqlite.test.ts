@@ -8,9 +8,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteBackend, SESSION_DB_FILE, type SqliteBackendOptions } from '../../src/sessions/sqlite.ts';
-import { runSessionStoreContract, sessionData } from '../contract/sessionStore.contract.ts';
+import { runSessionStoreContract, sessionData } from './store.contract.ts';
 import { until } from '../fixtures/until.ts';
-import { sessionConfig } from './config.ts';
+import { sessionConfig } from './sessionConfig.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'lzc-sessions-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.ts';
 import { createSessionBackend } from '../../src/sessions/index.ts';
-import { getStored, sessionWrites, type StoredSession } from '../../src/sessions/storeOps.ts';
+import { getStored, sessionWrites, type StoredSession } from '../../src/sessions/writes.ts';
 import { tokenCipher } from '../../src/sessions/tokenCipher.ts';
 import type { StoredTokens } from '../../src/oidc/user.ts';
-import { sessionConfig } from './config.ts';
+import { sessionConfig } from './sessionConfig.ts';
 import { until } from '../fixtures/until.ts';
 
 const session = (obtainedAt: number, expiresAt: number, cookieMs = 3_600_000): StoredSession =>

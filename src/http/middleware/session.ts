@@ -2,7 +2,7 @@ import session, { Store, type SessionData } from 'express-session';
 import type { Request, RequestHandler } from 'express';
 import type { SessionConfig } from '../../config/types.ts';
 import type { SessionBackend } from '../../sessions/types.ts';
-import type { SessionWrites, StoredSession } from '../../sessions/storeOps.ts';
+import type { SessionWrites, StoredSession } from '../../sessions/writes.ts';
 import { cookieAttributes } from '../../security/cookies.ts';
 import type { ProxyTrust } from '../proxyTrust.ts';
 

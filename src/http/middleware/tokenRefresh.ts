@@ -6,7 +6,7 @@ import type { SessionBackend } from '../../sessions/types.ts';
 import type { Logger } from '../../log/logger.ts';
 import { needsRefresh, refreshTokens } from '../../oidc/refresh.ts';
 import { claimsDue, rereadClaims } from '../../oidc/claims.ts';
-import { getStored, type SessionWrites, type StoredSession } from '../../sessions/storeOps.ts';
+import { getStored, type SessionWrites, type StoredSession } from '../../sessions/writes.ts';
 import { tokenInfoOf, type SessionUser, type TokenInfo } from '../../oidc/user.ts';
 import { requestIdOf } from '../errorPages.ts';
 import { storeKeys } from '../../sessions/keys.ts';

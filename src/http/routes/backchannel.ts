@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { verifyLogoutToken } from '../../oidc/logoutToken.ts';
 import { AppError } from '../../errors/AppError.ts';
-import { endSessions } from '../../sessions/storeOps.ts';
+import { endSessions } from '../../sessions/writes.ts';
 import { requestIdOf } from '../errorPages.ts';
 import { storeKeys } from '../../sessions/keys.ts';
 import type { AuthDeps } from '../deps.ts';

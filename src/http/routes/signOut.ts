@@ -3,7 +3,7 @@ import express, { Router, type ErrorRequestHandler, type Request } from 'express
 import { buildLogoutUrl, revokeTokens } from '../../oidc/flow.ts';
 import type { ProviderHandle } from '../../oidc/client.ts';
 import type { StoredTokens } from '../../oidc/user.ts';
-import { endSessions } from '../../sessions/storeOps.ts';
+import { endSessions } from '../../sessions/writes.ts';
 import { cookieAttributes, parseCookies } from '../../security/cookies.ts';
 import { AppError, isAppError } from '../../errors/AppError.ts';
 import { wantsJson } from '../clientKind.ts';

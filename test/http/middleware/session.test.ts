@@ -2,7 +2,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionLifetime } from '../../../src/http/middleware/session.ts';
-import { getStored } from '../../../src/sessions/storeOps.ts';
+import { getStored } from '../../../src/sessions/writes.ts';
 import { sessionStack, SIGN_IN_PATH, type SessionStack } from '../../fixtures/sessionStack.ts';
 
 const IDLE_SEC = 3600;
