@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { SessionUser } from '../oidc/user.ts';
+import type { SessionUser } from '../sessions/record.ts';
 import type { SessionWrites } from '../sessions/writes.ts';
 import type { OidcContext, OidcSessionInfo, OidcUser } from './oidcContext.ts';
 

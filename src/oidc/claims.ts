@@ -3,7 +3,8 @@ import { decodeJwt, type JWTPayload } from 'jose';
 import type { OidcConfig } from '../config/types.ts';
 import type { ProviderHandle } from './client.ts';
 import { fromOidcError } from './errors.ts';
-import { toSessionUser, type SessionUser, type StoredTokens, type TokenInfo } from './user.ts';
+import { toSessionUser } from './sessionUser.ts';
+import type { SessionUser, StoredTokens, TokenInfo } from '../sessions/record.ts';
 import { AppError } from '../errors/AppError.ts';
 
 /** What a re-read of the user's claims came to. */

@@ -4,7 +4,8 @@ import type { ProviderHandle } from './client.ts';
 import { verifyIdToken } from './idToken.ts';
 import { fromOidcError } from './errors.ts';
 import { fetchClaims } from './claims.ts';
-import { toSessionUser, type SessionUser, type StoredTokens } from './user.ts';
+import { toSessionUser } from './sessionUser.ts';
+import type { SessionUser, StoredTokens } from '../sessions/record.ts';
 import { AppError } from '../errors/AppError.ts';
 
 /** A pending sign-in, kept by the browser that started it (sessions/pendingLogins) until the callback. */

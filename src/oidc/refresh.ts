@@ -1,7 +1,7 @@
 import * as oc from 'openid-client';
 import type { OidcConfig } from '../config/types.ts';
 import type { ProviderHandle } from './client.ts';
-import type { SessionUser, StoredTokens, TokenInfo } from './user.ts';
+import type { SessionUser, StoredTokens, TokenInfo } from '../sessions/record.ts';
 import { verifyIdToken } from './idToken.ts';
 import { fromOidcError } from './errors.ts';
 import { claimsFailure, fetchClaims, rebuildUser } from './claims.ts';

@@ -5,7 +5,9 @@ import type { Logger } from '../log/logger.ts';
 import { createClient } from 'redis';
 import type { SessionConfig } from '../config/types.ts';
 import type { KeyValue, SessionBackend } from './types.ts';
-import { errorMessage, findOwned, guarded, sessionTtlSec } from './shared.ts';
+import { errorMessage, guarded } from './storeErrors.ts';
+import { findOwned } from './ownerQuery.ts';
+import { sessionTtlSec } from './record.ts';
 
 export interface RedisBackendOptions {
   /** How long boot waits for the first connection before starting anyway (requests get 503 until Redis answers). */

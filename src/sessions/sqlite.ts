@@ -5,7 +5,8 @@ import type { Logger } from '../log/logger.ts';
 import type { SessionConfig, SessionStoreKind } from '../config/types.ts';
 import type { KeyValue, SessionBackend } from './types.ts';
 import { SqliteSessionStore } from './sqliteStore.ts';
-import { errorMessage, findOwned, guarded } from './shared.ts';
+import { errorMessage, guarded } from './storeErrors.ts';
+import { findOwned } from './ownerQuery.ts';
 
 /** The database file inside DATA_DIR. */
 export const SESSION_DB_FILE = 'sessions.sqlite';

@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { Store, type SessionData } from 'express-session';
-import { guarded, sessionTtlSec } from './shared.ts';
+import { guarded } from './storeErrors.ts';
+import { sessionTtlSec } from './record.ts';
 
 type Callback<T> = ((err: unknown, value?: T) => void) | undefined;
 

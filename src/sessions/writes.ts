@@ -1,8 +1,7 @@
 import type { SessionData, Store } from 'express-session';
-import type { StoredTokens, TokenInfo } from '../oidc/user.ts';
+import { sessionTtlSec, type StoredTokens, type TokenInfo } from './record.ts';
 import type { SessionBackend } from './types.ts';
 import type { TokenCipher } from './tokenCipher.ts';
-import { sessionTtlSec } from './shared.ts';
 import { storeKeys } from './keys.ts';
 
 /** A session as the store holds it, read or written outside of a request (refresh, logout elsewhere). */

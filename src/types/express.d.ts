@@ -1,5 +1,5 @@
 import 'express-session';
-import type { SessionUser, TokenInfo } from '../oidc/user.ts';
+import type { SessionUser, TokenInfo } from '../sessions/record.ts';
 
 declare module 'express-session' {
   interface SessionData {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
 import { getStored, setStored } from '../../src/sessions/writes.ts';
-import type { TokenInfo } from '../../src/oidc/user.ts';
+import type { TokenInfo } from '../../src/sessions/record.ts';
 import { refreshGrants } from '../fixtures/provider.ts';
 import { ownSession, signIn, withStack, type Agent, type Stack } from '../fixtures/stack.ts';
 import { agedTokenInfo } from '../fixtures/tokens.ts';

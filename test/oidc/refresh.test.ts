@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { needsRefresh } from '../../src/oidc/refresh.ts';
-import type { TokenInfo } from '../../src/oidc/user.ts';
+import type { TokenInfo } from '../../src/sessions/record.ts';
 
 const T0 = 1_700_000_000_000;
 const MIN = 60_000;

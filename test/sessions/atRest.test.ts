@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 import pino from 'pino';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredTokens } from '../../src/oidc/user.ts';
+import type { StoredTokens } from '../../src/sessions/record.ts';
 import { createMemoryBackend } from '../../src/sessions/memory.ts';
 import { createRedisBackend } from '../../src/sessions/redis.ts';
 import { createSqliteBackend } from '../../src/sessions/sqlite.ts';

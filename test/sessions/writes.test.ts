@@ -3,7 +3,7 @@ import { createLogger } from '../../src/log/logger.ts';
 import { createSessionBackend } from '../../src/sessions/index.ts';
 import { getStored, sessionWrites, type StoredSession } from '../../src/sessions/writes.ts';
 import { tokenCipher } from '../../src/sessions/tokenCipher.ts';
-import type { StoredTokens } from '../../src/oidc/user.ts';
+import type { StoredTokens } from '../../src/sessions/record.ts';
 import { sessionConfig } from './sessionConfig.ts';
 import { until } from '../fixtures/until.ts';
 

@@ -7,7 +7,7 @@ import type { Logger } from '../../log/logger.ts';
 import { needsRefresh, refreshTokens } from '../../oidc/refresh.ts';
 import { claimsDue, rereadClaims } from '../../oidc/claims.ts';
 import { getStored, type SessionWrites, type StoredSession } from '../../sessions/writes.ts';
-import { tokenInfoOf, type SessionUser, type TokenInfo } from '../../oidc/user.ts';
+import { tokenInfoOf, type SessionUser, type TokenInfo } from '../../sessions/record.ts';
 import { requestIdOf } from '../errorPages.ts';
 import { storeKeys } from '../../sessions/keys.ts';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Router, type Request } from 'express';
 import { startLogin, finishLogin } from '../../oidc/flow.ts';
-import { tokenInfoOf } from '../../oidc/user.ts';
+import { tokenInfoOf } from '../../sessions/record.ts';
 import { createPendingLogins } from '../../sessions/pendingLogins.ts';
 import { safeReturnTo } from '../../security/returnTo.ts';
 import { AppError } from '../../errors/AppError.ts';

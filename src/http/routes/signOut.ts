@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type Request } from 'express';
 import { buildLogoutUrl, revokeTokens } from '../../oidc/flow.ts';
 import type { ProviderHandle } from '../../oidc/client.ts';
-import type { StoredTokens } from '../../oidc/user.ts';
+import type { StoredTokens } from '../../sessions/record.ts';
 import { endSessions } from '../../sessions/writes.ts';
 import { cookieAttributes, parseCookies } from '../../security/cookies.ts';
 import { AppError, isAppError } from '../../errors/AppError.ts';

@@ -1,54 +1,5 @@
 import type { JWTPayload } from 'jose';
-
-/** The small record a session keeps about its user. Tokens live beside it, server-side only. */
-export interface SessionUser {
-  sub: string;
-  name?: string;
-  preferred_username?: string;
-  email?: string;
-  picture?: string;
-  groups: string[];
-  issuer: string;
-  /** Provider session id, for back-channel logout. */
-  sid?: string;
-  signedInAt: number;
-  /** Display copy of the claims: scalars and string lists only, trimmed. */
-  claims: Record<string, string | number | boolean | string[]>;
-}
-
-/** A session's tokens. Kept beside the session record, never in it: see SessionWrites.saveTokens. */
-export interface StoredTokens {
-  /** Epoch ms when these tokens were obtained: a newer set always wins over an older one. */
-  obtainedAt: number;
-  idToken: string;
-  accessToken: string;
-  refreshToken?: string;
-  /** Access-token expiry, epoch ms. */
-  expiresAt?: number;
-  scope?: string;
-}
-
-/**
- * What the session record itself says about its tokens: enough to decide on a refresh and to show expiry,
- * and no token. Every request reads and hashes the session record, and Casdoor's three 3.7 KB tokens made it
- * 14 KB; the tokens are read only by a refresh or a sign-out.
- */
-export interface TokenInfo {
-  obtainedAt: number;
-  /** Access-token expiry, epoch ms. */
-  expiresAt?: number;
-  refreshable: boolean;
-  /** After a refresh failed for a passing reason, don't try again before this (epoch ms). */
-  refreshRetryAt?: number;
-  /** When userinfo was last asked outside a sign-in or refresh, answered or not (epoch ms); obtainedAt until then. */
-  userinfoAt?: number;
-}
-
-export const tokenInfoOf = (t: StoredTokens): TokenInfo => ({
-  obtainedAt: t.obtainedAt,
-  refreshable: t.refreshToken !== undefined,
-  ...(t.expiresAt !== undefined && { expiresAt: t.expiresAt }),
-});
+import type { SessionUser } from '../sessions/record.ts';
 
 const MAX_CLAIMS = 40;
 const MAX_STRING = 256;

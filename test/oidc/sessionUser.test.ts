@@ -2,7 +2,7 @@
 // format and its userinfo, and a certified provider (oidc-provider).
 import { describe, expect, it } from 'vitest';
 import type { JWTPayload } from 'jose';
-import { toSessionUser } from '../../src/oidc/user.ts';
+import { toSessionUser } from '../../src/oidc/sessionUser.ts';
 
 const NOW = 1_790_000_000_000;
 const iat = NOW / 1000;
