@@ -90,6 +90,8 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
+  // Hand-written on purpose: four steps (stop accepting, finish requests, close the store, flush the logs) with a
+  // forced exit, which a shutdown library would only wrap.
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;

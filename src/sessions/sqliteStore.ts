@@ -3,6 +3,8 @@ import { Store, type SessionData } from 'express-session';
 import { guarded } from './storeErrors.ts';
 import { sessionTtlSec } from './record.ts';
 
+// Hand-written on purpose: node:sqlite is built into Node 24, so the default store needs no native addon (the .lpk
+// runs on any architecture) and no package whose maintenance we would depend on.
 type Callback<T> = ((err: unknown, value?: T) => void) | undefined;
 
 /**

@@ -45,6 +45,8 @@ async function revokeAll(provider: ProviderHandle, all: StoredTokens[], onFailur
 
 const destroySession = (req: Request) => new Promise<void>((resolve, reject) => req.session.destroy((e) => (e ? reject(e) : resolve())));
 
+// A synchroniser token kept in the session, hand-written on purpose: the only form is sign-out, and the CSRF
+// packages for Express are either unmaintained (csurf) or bring double-submit cookies we do not need.
 function sameSecret(a: unknown, b: unknown): boolean {
   if (typeof a !== 'string' || typeof b !== 'string' || a.length !== b.length) return false;
   return timingSafeEqual(Buffer.from(a), Buffer.from(b));
