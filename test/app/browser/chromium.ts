@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ProviderUser } from '../../../devprovider/providerApp.ts';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/browser');
+const ARTIFACTS = path.resolve(import.meta.dirname, '../../../test-artifacts/browser');
 
 /** The system Chromium (scripts/ensure-chromium.sh); never a downloaded one. Flags keep it off the network; `args` adds more. */
 export function launchChromium(args: string[] = []): Promise<Browser> {

@@ -27,11 +27,14 @@ describe.each(['certified', 'dex', 'casdoor'] as const)('two tabs signing in at 
         { page: first, returnTo: '/profile?tab=1' },
         { page: second, returnTo: '/profile?tab=2' },
       ];
-      // Both reach the provider's form before either submits: two sign-ins pending in one cookie jar.
-      await Promise.all(tabs.map(async ({ page, returnTo }) => {
+      // Both reach the provider's form before either submits: two sign-ins pending in one cookie jar. One after
+      // the other: oidc-provider gives each of two simultaneous first visits its own provider session and the
+      // browser keeps one cookie, so it would refuse the other tab ("interaction session and authentication session
+      // mismatch"). That race is between the provider's own sessions, not the app's; the app's comes next.
+      for (const { page, returnTo } of tabs) {
         await page.goto(`${stack.app.url}/login?returnTo=${encodeURIComponent(returnTo)}`);
         await page.waitForURL((u) => u.origin === providerOrigin);
-      }));
+      }
       // Then both submit together, so the two callbacks race at the app.
       await Promise.all(tabs.map(async ({ page, returnTo }) => {
         await submitProviderLogin(page, user);
