@@ -16,4 +16,4 @@ export { loadConfig, ConfigError, type Env } from './config/load.ts';
 export type { AppConfig } from './config/types.ts';
 export { AppError } from './errors/AppError.ts';
 export { ERROR_CODES, type ErrorCode } from './errors/codes.ts';
-export { createLogger, logDestination, logFormat, type LogFormat, type Logger } from './log/logger.ts';
+export { createLogger, closeLogger, logDestination, logFormat, type LogFormat, type Logger } from './log/logger.ts';

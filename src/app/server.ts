@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { config as loadDotenv } from 'dotenv';
-import { lazycatAuth, loadConfig, ConfigError, createLogger, logDestination, logFormat, type AppConfig } from '../index.ts';
+import { lazycatAuth, loadConfig, ConfigError, createLogger, closeLogger, logDestination, logFormat, type AppConfig } from '../index.ts';
 import { createApp } from './createApp.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -103,6 +103,8 @@ async function main(): Promise<void> {
       await auth.close().catch((err: unknown) => logger.warn({ err }, 'session store close failed'));
       await devProvider?.close();
       logger.info('stopped');
+      // Request lines still in the asynchronous log buffer are written before the process goes.
+      await closeLogger(logger);
       process.exit(0);
     };
     server.close(() => void finish());

@@ -2,7 +2,6 @@ import type { Logger } from '../log/logger.ts';
 import type { SessionConfig } from '../config/types.ts';
 import type { SessionBackend } from './types.ts';
 import { createMemoryBackend } from './memory.ts';
-import { createRedisBackend } from './redis.ts';
 import { createSqliteBackend } from './sqlite.ts';
 
 /**
@@ -14,8 +13,12 @@ export async function createSessionBackend(config: SessionConfig, logger: Logger
   switch (config.store) {
     case 'sqlite':
       return createSqliteBackend(config, logger);
-    case 'redis':
+    case 'redis': {
+      // Loaded only when chosen: the Redis client and connect-redis cost several MB of memory and start-up
+      // time that an app on the default SQLite store never uses.
+      const { createRedisBackend } = await import('./redis.ts');
       return createRedisBackend(config, logger);
+    }
     case 'memory':
       logger.warn('SESSION_STORE=memory: sessions and pending sign-ins are lost on restart and not shared between instances');
       return createMemoryBackend(config, logger);

@@ -87,6 +87,22 @@ describe('the server process', () => {
     expect(second.out()).toContain('"signal":"SIGINT"');
   });
 
+  it('log lines are buffered, not lost: after a burst of requests, SIGTERM writes every request line, and "stopped" last', async () => {
+    const port = await freePort();
+    const server = startServer({ PORT: String(port), DEV_PROVIDER_PORT: String(await freePort()), DATA_DIR: mkdtempSync(path.join(tmpdir(), 'lzc-logs-')) });
+    await until(() => server.out().includes('Open http://localhost:'), 'the server to start', 20_000);
+    const ids = Array.from({ length: 300 }, (_, i) => `burst-${i}`);
+    const statuses = await Promise.all(ids.map((id) => fetch(`http://127.0.0.1:${port}/healthz`, { headers: { 'x-request-id': id } }).then((r) => r.status)));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const lines = server.out().split('\n').filter((l) => l.startsWith('{'));
+    const logged = lines.map((l) => JSON.parse(l) as { msg: string; reqId?: string });
+    expect(logged.filter((l) => l.msg === 'request' && l.reqId?.startsWith('burst-')).map((l) => l.reqId).sort()).toEqual([...ids].sort());
+    expect(logged.at(-1)?.msg).toBe('stopped');
+  });
+
   it('in production, missing configuration is one boot error listing every variable, and no secret', async () => {
     const server = startServer({ NODE_ENV: 'production', LAZYCAT_AUTH_OIDC_CLIENT_SECRET: 'do-not-print-me', SESSION_SECRET: 'tiny' });
     expect(await server.exited).toBe(1);
