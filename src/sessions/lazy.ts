@@ -33,6 +33,8 @@ export function lazyBackend(kind: SessionStoreKind, create: () => Promise<Sessio
   };
   class LazyStore extends Store {
     override get(sid: string, cb: Cb): void {
+      // Every signed-in request reads its session: once the store is open, skip the promise round.
+      if (opened) return opened.store.get(sid, cb as never);
       open().then((b) => b.store.get(sid, cb as never), cb);
     }
     override set(sid: string, sess: SessionData, cb?: Cb): void {

@@ -214,9 +214,10 @@ export function openSqliteBackend(
   // Pruning must never keep the process alive on its own.
   timer.unref();
 
+  const store = new SqliteSessionStore(db, config.idleTimeoutSec);
   return {
     kind,
-    store: new SqliteSessionStore(db, config.idleTimeoutSec),
+    store,
     kv,
     opDeadlineMs: BUSY_TIMEOUT_MS,
     indexSession: (sessionId, owner, ttlSec) =>
@@ -235,6 +236,7 @@ export function openSqliteBackend(
       }),
     close: async () => {
       clearInterval(timer);
+      store.forget();
       if (db.isOpen) db.close();
     },
   };

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import type { SessionData } from 'express-session';
 import { createSqliteBackend, SESSION_DB_FILE, type SqliteBackendOptions } from '../../src/sessions/sqlite.ts';
 import { runSessionStoreContract, sessionData } from './store.contract.ts';
 import { until } from '../fixtures/until.ts';
@@ -19,6 +20,61 @@ const freshDir = () => mkdtempSync(path.join(root, 'data-'));
 const open = (dataDir: string, options?: SqliteBackendOptions) => createSqliteBackend(sessionConfig({ dataDir }), silent, options);
 
 runSessionStoreContract('sqlite', async () => open(freshDir()));
+
+describe('sqlite session backend: the read cache stays exact', () => {
+  const get = (backend: ReturnType<typeof open>, id: string) =>
+    new Promise<SessionData | null | undefined>((resolve, reject) => backend.store.get(id, (e, s) => (e ? reject(e) : resolve(s))));
+  const settle = (op: (cb: (err?: unknown) => void) => void) => new Promise<void>((resolve, reject) => op((e) => (e ? reject(e) : resolve())));
+  afterEach(() => vi.useRealTimers());
+
+  it('a read after a logout, a rewrite or a touch sees what the database now holds, never the copy from before', async () => {
+    const backend = open(freshDir());
+    try {
+      await settle((cb) => backend.store.set('s', sessionData(60_000, { user: { sub: 'alice' } }), cb));
+      expect((await get(backend, 's'))?.user?.sub).toBe('alice');
+      await settle((cb) => backend.store.destroy('s', cb));
+      expect(await get(backend, 's')).toBeNull();
+
+      await settle((cb) => backend.store.set('s', sessionData(60_000, { user: { sub: 'alice' } }), cb));
+      await get(backend, 's');
+      await settle((cb) => backend.store.set('s', sessionData(60_000, { user: { sub: 'bob' } }), cb));
+      expect((await get(backend, 's'))?.user?.sub).toBe('bob');
+
+      // A touch with a cookie that has already expired moves the row's expiry into the past.
+      await settle((cb) => backend.store.touch!('s', sessionData(-1000), cb));
+      expect(await get(backend, 's')).toBeNull();
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('a session read just before its expiry is gone right after it, copy or not', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const backend = open(freshDir());
+    try {
+      await settle((cb) => backend.store.set('s', sessionData(60_000, { user: { sub: 'alice' } }), cb));
+      vi.setSystemTime(Date.now() + 59_000);
+      expect(await get(backend, 's')).not.toBeNull();
+      vi.setSystemTime(Date.now() + 2000);
+      expect(await get(backend, 's')).toBeNull();
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('a request changing the session object it was given changes nothing stored', async () => {
+    const backend = open(freshDir());
+    try {
+      await settle((cb) => backend.store.set('s', sessionData(60_000, { user: { sub: 'alice', groups: ['a'] } }), cb));
+      const first = await get(backend, 's');
+      first!.user!.groups.push('ADMIN');
+      first!.user!.sub = 'mallory';
+      expect((await get(backend, 's'))?.user).toEqual({ sub: 'alice', groups: ['a'] });
+    } finally {
+      await backend.close();
+    }
+  });
+});
 
 /** SQLite's rolling checksum over big-endian 32-bit word pairs (the WAL format's, magic 0x377f0683). */
 function walChecksum(data: Buffer, [s0, s1]: [number, number]): [number, number] {
