@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Router } from 'express';
+import { Router, type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { AppConfig } from '../config/types.ts';
 import { loadAuthConfig } from '../config/options.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
@@ -52,6 +52,31 @@ function pathsOf(config: AppConfig, routes: LazycatAuthOptions['routes']): AuthP
   };
 }
 
+/** A path as Express matches a route: case-insensitive, with or without one trailing slash. */
+const routeKey = (p: string): string => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p).toLowerCase();
+
+/**
+ * Runs middleware in order like a Router without paths would: an error (thrown, passed to next, or a rejected
+ * promise, as Express 5 handles them) skips to `onError`, and the end of the list continues with `done`.
+ */
+function chain(handlers: RequestHandler[], onError: ErrorRequestHandler): RequestHandler {
+  return (req, res, done) => {
+    let i = 0;
+    const step = (err?: unknown): void => {
+      if (err) return void onError(err, req, res, done);
+      const handler = handlers[i++];
+      if (!handler) return done();
+      try {
+        const result = handler(req, res, step) as unknown;
+        if (result instanceof Promise) result.catch(step);
+      } catch (thrown) {
+        step(thrown);
+      }
+    };
+    step();
+  };
+}
+
 /**
  * Builds one lazycatAuth() instance. `internal.sessions` lets tests share one open store between instances
  * (two app instances behind one Redis); it stays out of the public signature.
@@ -89,27 +114,41 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
     res.setHeader('Cache-Control', 'public, max-age=3600');
     res.type('css').send(stylesheet);
   });
-  router.use((_req, _res, next) => {
-    void startDiscovery();
-    next();
-  });
+  const perRequest = [
+    sessionMiddleware(config.session, sessions, writes, trust, (req) => req.path === paths.callback),
+    sessionLifetime(config.session),
+    followBoxUser(boxUser, logger),
+    refresh,
+    // Whatever is rendered for a signed-in user is theirs alone: no shared cache may keep it, and after sign-out the
+    // Back button must fetch it again rather than show it. Set before the host's handler runs, so the host can override.
+    (req, res, next) => {
+      if (req.session?.user) res.setHeader('Cache-Control', 'no-store');
+      next();
+    },
+    requestContext({ loginPath: paths.login, pages, renderError }, writes, refresh),
+  ] satisfies RequestHandler[];
+  const boundary = errorBoundary(pages, renderError);
   // Before the session: the provider's POST carries no cookie and must not create a session.
   router.use(backchannelRoutes(deps));
-  router.use(sessionMiddleware(config.session, sessions, writes, trust, (req) => req.path === paths.callback));
-  router.use(sessionLifetime(config.session));
-  router.use(followBoxUser(boxUser, logger));
-  router.use(refresh);
-  // Whatever is rendered for a signed-in user is theirs alone: no shared cache may keep it, and after sign-out the
-  // Back button must fetch it again rather than show it. Set before the host's handler runs, so the host can override.
-  router.use((req, res, next) => {
-    if (req.session?.user) res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
-  router.use(requestContext({ loginPath: paths.login, pages, renderError }, writes, refresh));
+  router.use(...perRequest);
   router.use(signInRoutes(deps));
   router.use(signOutDespiteStore(deps));
   router.use(signOutRoutes(deps));
-  router.use(errorBoundary(pages, renderError));
+  router.use(boundary);
+
+  // Every request of the host app passes through here, and only the library's own paths need its routes:
+  // any other request gets the session, lifetime and refresh checks and req.oidc straight away. Walking the
+  // routes' layers was most of what the library cost an anonymous request to a public route.
+  const ownPaths = new Set(Object.values(paths).map(routeKey));
+  // Router(req, res, next) calls its own handle(), which Express's types leave out.
+  const handled = router as unknown as { handle(req: Request, res: Response, out: NextFunction): void };
+  const routes = handled.handle;
+  const direct = chain(perRequest, boundary);
+  handled.handle = (req, res, out) => {
+    void startDiscovery();
+    if (ownPaths.has(routeKey(req.path))) return routes.call(router, req, res, out);
+    direct(req, res, out);
+  };
 
   router.start = start;
   router.providerReady = startDiscovery;

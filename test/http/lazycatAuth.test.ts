@@ -142,6 +142,16 @@ describe('lazycatAuth() in a host app', () => {
     expect((await request(h.url).get('/login')).status).toBe(404);
   });
 
+  it('answers its own paths however Express would match a route to them (any case, one trailing slash)', async () => {
+    const h = await host({ routes: { login: '/auth/login' } });
+    for (const variant of ['/auth/login', '/AUTH/Login', '/auth/login/']) {
+      const res = await request(h.url).get(variant);
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toMatch(new RegExp(`^${provider.issuer}/`));
+    }
+    expect((await request(h.url).get('/auth/login/x')).status).toBe(404);
+  });
+
   it('lets several instances live in one process, each with its own provider settings and store', async () => {
     const a = await host({});
     const b = await host({});

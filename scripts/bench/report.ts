@@ -1,0 +1,138 @@
+// The markdown `npm run bench` prints: the targets of issue 13 with the earlier figures beside the new ones,
+// then the tables they come from. Formatting only; the run is in scripts/bench.ts.
+import { machine, mb, table, type LoadResult, type Wave } from './harness.ts';
+
+/** Measured before this work and written down in issue 13 (this machine, 50 connections, SQLite, NODE_ENV=production). */
+export const EARLIER = {
+  bareRps: 10_586,
+  htmlRps: 1942,
+  eocHtmlRps: 1525,
+  jsonRps: 2510,
+  healthzRps: 5465,
+  rssIdle: 120 * 2 ** 20,
+  rssAfter: 292 * 2 ** 20,
+  signInCpuMs: 3.85,
+  sequentialSignIns: '59/200 (141 refused with 429)',
+};
+
+export interface LoadRow {
+  app: string;
+  route: string;
+  store: string;
+  result: LoadResult;
+  /** What the ratio column compares with, and the ratio. */
+  against?: { name: string; ratio: number };
+  rss?: number;
+}
+
+export interface SignInRow {
+  rp: string;
+  cpuMs: number;
+  callbackHeaderBytes: number;
+  callbackSetCookieBytes: number;
+  pageHeaderBytes: number;
+  cookieHeaderBytes: number;
+}
+
+export interface StoredRow {
+  store: string;
+  rssBefore: number;
+  rssAfter: number;
+  storage: string;
+  seconds: number;
+}
+
+export interface Report {
+  loadAtStart: number;
+  seconds: number;
+  connections: number;
+  storedSessions: number;
+  signInsForCpu: number;
+  host: LoadRow[];
+  reference: LoadRow[];
+  ratios: { anonymous: number; sqlite: number; redis: number; memory: number; html: number; htmlVsEoc: number; json: number };
+  memory: { idle: number; after: number };
+  referenceCpuMs: number;
+  signIns: SignInRow[];
+  stored: StoredRow[];
+  waves: { sequential: Wave & { count: number; refused: number }; concurrent: Wave & { count: number; refused: number; concurrency: number } };
+}
+
+const x = (ratio: number): string => `${ratio.toFixed(2)}×`;
+const yes = (ok: boolean): string => (ok ? 'yes' : '**no**');
+const wave = (w: Wave & { count: number; refused: number }): string =>
+  `${w.completed}/${w.count} in ${w.seconds.toFixed(1)} s${w.refused ? ` (${w.refused} refused with 429)` : ''}${w.errors.length > w.refused ? `, ${w.errors.length - w.refused} other failures: ${w.errors.find((e) => !e.includes('429'))?.slice(0, 100)}` : ''}`;
+
+function loadTable(rows: LoadRow[], withRss: boolean): string {
+  return table(
+    ['app', 'route', 'session store', 'requests/s', 'p50 ms', 'p99 ms', 'ratio', 'failed', ...(withRss ? ['server RSS after'] : [])],
+    rows.map((r) => [
+      r.app,
+      r.route,
+      r.store,
+      Math.round(r.result.rps),
+      r.result.p50,
+      r.result.p99,
+      r.against ? `${x(r.against.ratio)} ${r.against.name}` : '—',
+      r.result.failures,
+      ...(withRss ? [r.rss === undefined ? '—' : mb(r.rss)] : []),
+    ]),
+  );
+}
+
+export function render(r: Report): string {
+  const mem = r.memory;
+  const targets: (string | number)[][] = [
+    ['host app: anonymous public route, with lazycatAuth() vs without', '≥ 0.95×', x(r.ratios.anonymous), '—', yes(r.ratios.anonymous >= 0.95)],
+    ['host app: signed-in requireAuth() JSON route, SQLite', '≥ 0.6×', x(r.ratios.sqlite), '—', yes(r.ratios.sqlite >= 0.6)],
+    ['host app: the same, Redis', 'reported', x(r.ratios.redis), '—', '—'],
+    ['host app: the same, memory', 'reported', x(r.ratios.memory), '—', '—'],
+    ['reference app: signed-in HTML /profile vs bare Express', '≥ 0.33×', x(r.ratios.html), x(EARLIER.htmlRps / EARLIER.bareRps), yes(r.ratios.html >= 0.33)],
+    ['reference app: the same vs express-openid-connect\'s signed-in page', '≥ 2×', x(r.ratios.htmlVsEoc), x(EARLIER.htmlRps / EARLIER.eocHtmlRps), yes(r.ratios.htmlVsEoc >= 2)],
+    ['reference app: signed-in JSON /profile vs bare Express', 'reported', x(r.ratios.json), x(EARLIER.jsonRps / EARLIER.bareRps), '—'],
+    ['reference app RSS, idle (production start)', '≤ 80 MB', mb(mem.idle), mb(EARLIER.rssIdle), yes(mem.idle <= 80 * 2 ** 20)],
+    ['reference app RSS, after its load rows', '≤ 150 MB', mb(mem.after), mb(EARLIER.rssAfter), yes(mem.after <= 150 * 2 ** 20)],
+    ['RP CPU per complete sign-in (reference app, SQLite)', '≤ 3 ms', `${r.referenceCpuMs.toFixed(2)} ms`, `${EARLIER.signInCpuMs} ms`, yes(r.referenceCpuMs <= 3)],
+    ['200 sequential sign-ins from one address, default limit', 'all succeed', wave(r.waves.sequential), EARLIER.sequentialSignIns, yes(r.waves.sequential.completed === r.waves.sequential.count)],
+    [`200 concurrent sign-ins (${r.waves.concurrent.concurrency} at a time) from one address, default limit`, 'all succeed', wave(r.waves.concurrent), '—', yes(r.waves.concurrent.completed === r.waves.concurrent.count)],
+  ];
+  return [
+    `## Benchmark, ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    `Machine: ${machine(r.loadAtStart)}. Load: autocannon in the parent process, ${r.connections} keep-alive connections, ${r.seconds} s per row, 127.0.0.1; each server in its own child process, compiled (\`npm run build\`; the reference app started as in production, \`node dist/app/server.js\`, NODE_ENV=production, LOG_LEVEL=info: one request log line each, to /dev/null). The provider runs in the parent process. Earlier figures: as measured in issue 13, same machine and set-up (then \`node src/app/server.ts\`).`,
+    '',
+    '### Targets',
+    '',
+    table(['target', 'goal', 'now', 'earlier', 'met'], targets),
+    '',
+    '### Host-app overhead: a minimal Express app, with and without `app.use(lazycatAuth())`',
+    '',
+    'GET /public answers `{"status":"ok"}` without a cookie; GET /me answers the signed-in user as JSON (behind `requireAuth()` with lazycatAuth, the same bytes from a constant without). The ratio compares with the same route of the app without lazycatAuth.',
+    '',
+    loadTable(r.host, false),
+    '',
+    '### Reference app: signed-in /profile',
+    '',
+    `HTML as a browser asks (Accept: text/html…), JSON with Accept: application/json; bare Express sends the same bytes from a constant; express-openid-connect 3 (code flow, its default cookie session) renders a small page of its own.`,
+    '',
+    loadTable(r.reference, true),
+    '',
+    `### Sign-ins and header weight`,
+    '',
+    `CPU: user+system time of the RP process only (process.cpuUsage() over IPC), over ${r.signInsForCpu} sequential complete sign-ins (/login, provider form, /callback with token exchange, ID-token check and, for lzc-oidc, userinfo); the provider runs in the bench process and is not counted. These processes run with the per-address sign-in limit off (LOGIN_RATE_LIMIT=0), because the measurement signs in ${r.signInsForCpu} times from 127.0.0.1. Header bytes: name + value + 4 per header line as sent.`,
+    '',
+    table(
+      ['RP', 'CPU ms per sign-in', 'callback response header bytes', 'of which Set-Cookie', 'signed-in page response header bytes', 'Cookie request header bytes'],
+      r.signIns.map((s) => [s.rp, s.cpuMs.toFixed(2), s.callbackHeaderBytes, s.callbackSetCookieBytes, s.pageHeaderBytes, s.cookieHeaderBytes]),
+    ),
+    '',
+    `The sign-in waves (targets above) run against fresh reference-app processes with the default per-address limit (LOGIN_RATE_LIMIT unset: 60 per minute): sequential ${wave(r.waves.sequential)}; concurrent ${wave(r.waves.concurrent)}.`,
+    '',
+    `### ${r.storedSessions.toLocaleString('en')} stored sessions`,
+    '',
+    'Copies of a real signed-in session (user, tokens, owner index), inserted through the library\'s own backend code from the bench process while the host app with lazycatAuth runs; its RSS is before the fill and after its load rows.',
+    '',
+    table(['store', 'app RSS, 1 session', `app RSS, ${r.storedSessions.toLocaleString('en')} sessions, after load`, 'storage', 'insert time'], r.stored.map((s) => [s.store, mb(s.rssBefore), mb(s.rssAfter), s.storage, `${s.seconds.toFixed(1)} s`])),
+    '',
+  ].join('\n');
+}
