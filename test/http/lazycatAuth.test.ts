@@ -184,15 +184,30 @@ describe('cost and side effects', () => {
     expect(() => lazycatAuth({ env: { NODE_ENV: 'development' } })).toThrow(/No OpenID provider configured/);
   });
 
-  it('a request that never touches sign-in gets no store read and no Set-Cookie; a signed-in one reads once', async () => {
+  it('a request that never touches sign-in gets no store read and no Set-Cookie; a signed-in one reads once and writes nothing', async () => {
     const { server, port } = await reservePort();
     const url = `http://127.0.0.1:${port}`;
     const { logger } = capturingLogger();
     const config = loadConfig({ NODE_ENV: 'test', LAZYCAT_AUTH_OIDC_ISSUER_URI: provider.issuer, LAZYCAT_AUTH_OIDC_CLIENT_ID: provider.clientId, LAZYCAT_AUTH_OIDC_CLIENT_SECRET: provider.clientSecret, OIDC_REDIRECT_URI: `${url}/callback`, SESSION_STORE: 'memory', SESSION_SECRET: 'x'.repeat(32) });
     const real = await createSessionBackend(config.session, logger);
     let reads = 0;
-    // Counted at the store's edge: every session read goes through store.get.
-    const counted: SessionBackend = { ...real, store: Object.assign(Object.create(real.store) as typeof real.store, { get: (sid: string, cb: (e: unknown, s?: unknown) => void) => (reads++, real.store.get(sid, cb)) }) };
+    let writes = 0;
+    // Counted at the store's edge: every session read goes through store.get, every write through store.set.
+    // Every method runs on the real store itself (it keeps private state), so the sign-in below really works.
+    const counters: Record<string, () => void> = { get: () => reads++, set: () => writes++ };
+    const counted: SessionBackend = {
+      ...real,
+      store: new Proxy(real.store, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop, target) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            counters[String(prop)]?.();
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      }),
+    };
     const auth = composeAuth({ config, logger }, { sessions: counted });
     const app = express();
     app.use(auth);
@@ -212,10 +227,13 @@ describe('cost and side effects', () => {
       expect(res.headers['set-cookie']).toBeUndefined();
     }
     expect(reads).toBe(0);
-    const { agent } = await signIn({ url, seen: [] });
+    const { agent, callback } = await signIn({ url, seen: [] });
+    expect(callback.status).toBe(303);
     reads = 0;
+    writes = 0;
     expect((await agent.get('/public')).headers['set-cookie']).toBeUndefined();
-    expect(reads).toBe(1);
+    expect((await agent.get('/me').set('Accept', 'application/json')).body.sub).toBe('alice');
+    expect([reads, writes]).toEqual([2, 0]);
   });
 
   it('needs lazycatAuth() before the guards, and says so', async () => {
