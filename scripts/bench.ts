@@ -21,6 +21,7 @@ const SIGN_INS = 100;
 const WAVE = { count: 200, concurrency: 20 };
 const SERVERS = path.join(ROOT, 'scripts', 'bench', 'servers.ts');
 const PRODUCTION_START = 'dist/app/server.js';
+const SEMI_SPACE_MB = 16;
 const JSON_ACCEPT = 'application/json';
 const HTML_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
@@ -167,6 +168,9 @@ async function main(): Promise<void> {
     const json = (await body(`${ref.url}/profile`, { cookie: refCookie, accept: JSON_ACCEPT })).text;
     const idle = (await ref.usage()).rss;
     signIns.unshift(await signInRow('lzc-oidc reference app (sqlite)', ref, provider, '/profile'));
+    // Not the production start: the same app with V8's young generation capped, to show where the RSS after load goes.
+    const capped = await keep(startAppProcess(provider, { SESSION_STORE: 'sqlite', DATA_DIR: dataDir() }, { entry: PRODUCTION_START, nodeOptions: [`--max-semi-space-size=${SEMI_SPACE_MB}`], rateLimit: false }));
+    const cappedCookie = (await signIn(capped.url, provider)).cookie;
     const eoc = await keep(spawnServer([SERVERS, 'eoc'], { ISSUER: provider.issuer, CLIENT_ID: provider.clientId, CLIENT_SECRET: provider.clientSecret }, '/ready'));
     const eocCookie = (await signIn(eoc.url, provider)).cookie;
     signIns.push(await signInRow('express-openid-connect', eoc, provider, '/profile'));
@@ -176,6 +180,7 @@ async function main(): Promise<void> {
         'ref html': { url: `${ref.url}/profile`, accept: HTML_ACCEPT, cookie: refCookie },
         'ref json': { url: `${ref.url}/profile`, accept: JSON_ACCEPT, cookie: refCookie },
         'ref healthz': { url: `${ref.url}/healthz`, accept: JSON_ACCEPT },
+        'capped html': { url: `${capped.url}/profile`, accept: HTML_ACCEPT, cookie: cappedCookie },
         'eoc html': { url: `${eoc.url}/profile`, accept: HTML_ACCEPT, cookie: eocCookie },
         'eoc json': { url: `${eoc.url}/profile`, accept: JSON_ACCEPT, cookie: eocCookie },
         'bare html': { url: `${bare.url}/profile`, accept: HTML_ACCEPT },
@@ -183,7 +188,7 @@ async function main(): Promise<void> {
       },
       log,
     );
-    const [refAfter, eocAfter, bareAfter] = await Promise.all([ref, eoc, bare].map(async (s) => (await s.usage()).rss));
+    const [refAfter, eocAfter, bareAfter, cappedAfter] = await Promise.all([ref, eoc, bare, capped].map(async (s) => (await s.usage()).rss));
     await Promise.all(servers.splice(0).map((s) => s.stop()));
     // "vs bare" is the bare JSON handler, as in issue 13; the bare HTML row is there to read beside it.
     const bareJson = runs['bare json'];
@@ -191,6 +196,7 @@ async function main(): Promise<void> {
       { app: 'reference app', route: 'GET /profile, HTML', store: 'sqlite', result: runs['ref html'], against: vs('of bare JSON', runs['ref html'], bareJson), rss: refAfter! },
       { app: 'reference app', route: 'GET /profile, JSON', store: 'sqlite', result: runs['ref json'], against: vs('of bare JSON', runs['ref json'], bareJson) },
       { app: 'reference app', route: 'GET /healthz, no cookie', store: '—', result: runs['ref healthz'], against: vs('of bare JSON', runs['ref healthz'], bareJson) },
+      { app: `reference app, node --max-semi-space-size=${SEMI_SPACE_MB}`, route: 'GET /profile, HTML', store: 'sqlite', result: runs['capped html'], against: vs('of bare JSON', runs['capped html'], bareJson), rss: cappedAfter! },
       { app: 'express-openid-connect 3', route: 'GET /profile, HTML', store: 'its cookie session', result: runs['eoc html'], against: vs('of bare JSON', runs['eoc html'], bareJson), rss: eocAfter! },
       { app: 'express-openid-connect 3', route: 'GET /profile, JSON', store: 'its cookie session', result: runs['eoc json'], against: vs('of bare JSON', runs['eoc json'], bareJson) },
       { app: 'bare Express 5', route: 'GET /profile, HTML', store: '—', result: runs['bare html'], against: vs('of bare JSON', runs['bare html'], bareJson), rss: bareAfter! },

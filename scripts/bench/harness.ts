@@ -109,15 +109,15 @@ export function appEnv(provider: TestProvider, port: number, store: Env, options
 
 /**
  * The reference app as users run it, with the given store settings: by default `node src/app/server.ts`;
- * `entry: 'dist/app/server.js'` is the production start (compiled, no type stripping).
+ * `entry: 'dist/app/server.js'` is the production start (compiled, no type stripping); `nodeOptions` go before it.
  */
 export async function startAppProcess(
   provider: TestProvider,
   store: Env,
-  options: { port?: number; entry?: string; rateLimit?: boolean } = {},
+  options: { port?: number; entry?: string; nodeOptions?: string[]; rateLimit?: boolean } = {},
 ): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
-  return spawnServer([options.entry ?? 'src/app/server.ts'], appEnv(provider, port, store, options), '/readyz', port);
+  return spawnServer([...(options.nodeOptions ?? []), options.entry ?? 'src/app/server.ts'], appEnv(provider, port, store, options), '/readyz', port);
 }
 
 /** Header bytes as sent on the wire (name: value CRLF), Set-Cookie lines included one by one. */
