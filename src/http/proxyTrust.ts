@@ -19,7 +19,17 @@ const firstValue = (header: string | undefined): string | undefined => header?.s
 export function proxyTrust(setting: boolean | number | string): ProxyTrust {
   const trust =
     setting === true ? () => true : setting === false ? () => false : typeof setting === 'number' ? (_: string, i: number) => i < setting : proxyaddr.compile(setting.split(',').map((s) => s.trim()));
-  const viaTrustedProxy = (req: Request): boolean => trust(req.socket.remoteAddress ?? '', 0);
+  // Whether the peer is a trusted proxy, once per connection (its address cannot change): parsing the address
+  // against TRUST_PROXY on every request of a keep-alive connection showed in the profile of each signed-in request.
+  const trustedPeers = new WeakMap<object, boolean>();
+  const viaTrustedProxy = (req: Request): boolean => {
+    let trusted = trustedPeers.get(req.socket);
+    if (trusted === undefined) {
+      trusted = trust(req.socket.remoteAddress ?? '', 0);
+      trustedPeers.set(req.socket, trusted);
+    }
+    return trusted;
+  };
   return {
     viaTrustedProxy,
     isHttps(req) {

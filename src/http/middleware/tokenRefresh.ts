@@ -117,8 +117,7 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
       }),
     );
 
-  return async (req, _res, next) => {
-    if (!req.session?.user || !oidc.isReady() || !due(req.session.tokenInfo)) return next();
+  const refreshThen = async (req: Request, next: (err?: unknown) => void): Promise<void> => {
     const id = req.sessionID;
     let flight = inflight.get(id);
     if (!flight) {
@@ -128,5 +127,11 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
     await flight;
     await reload(req);
     next();
+  };
+
+  // Synchronous unless a refresh is due: nearly every request passes straight through, without a promise.
+  return (req, _res, next) => {
+    if (!req.session?.user || !oidc.isReady() || !due(req.session.tokenInfo)) return next();
+    return refreshThen(req, next);
   };
 }
