@@ -127,15 +127,13 @@ async function main(): Promise<void> {
     }
     const bareHost = await keep(spawnServer([SERVERS, 'host'], { BENCH_BODY: meBody }, '/public'));
     const sqlite = withAuth.sqlite!;
-    const hostRuns = await rounds(
-      {
-        'public without': { url: `${bareHost.url}/public`, accept: JSON_ACCEPT },
-        'public with': { url: `${sqlite.app.url}/public`, accept: JSON_ACCEPT },
-        'me without': { url: `${bareHost.url}/me`, accept: JSON_ACCEPT },
-        ...Object.fromEntries(stores.map((s) => [`me ${s.name}`, { url: `${withAuth[s.name]!.app.url}/me`, accept: JSON_ACCEPT, cookie: withAuth[s.name]!.cookie }])),
-      } as Record<string, Target>,
-      log,
-    );
+    const hostTargets: Record<string, Target> = {
+      'public without': { url: `${bareHost.url}/public`, accept: JSON_ACCEPT },
+      'public with': { url: `${sqlite.app.url}/public`, accept: JSON_ACCEPT },
+      'me without': { url: `${bareHost.url}/me`, accept: JSON_ACCEPT },
+      ...Object.fromEntries(stores.map((s) => [`me ${s.name}`, { url: `${withAuth[s.name]!.app.url}/me`, accept: JSON_ACCEPT, cookie: withAuth[s.name]!.cookie }])),
+    };
+    const hostRuns = await rounds(hostTargets, log);
     for (const store of stores) {
       const s = withAuth[store.name]!;
       if (s.fill === undefined) continue;

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test/fixtures/app.ts';
-import { startProvider, type TestProvider } from '../test/fixtures/provider.ts';
+import { startProvider } from '../test/fixtures/provider.ts';
 import { until } from '../test/fixtures/until.ts';
 import { startRedis } from '../test/fixtures/redis.ts';
 import { load, machine, mb, signIn, signInWave, startAppProcess, table, type ServerProcess } from './bench/harness.ts';

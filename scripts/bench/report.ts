@@ -83,7 +83,7 @@ function loadTable(rows: LoadRow[], withRss: boolean): string {
 
 export function render(r: Report): string {
   const mem = r.memory;
-  const targets: (string | number)[][] = [
+  const targets: Array<Array<string | number>> = [
     ['host app: anonymous public route, with lazycatAuth() vs without', '≥ 0.95×', x(r.ratios.anonymous), '—', yes(r.ratios.anonymous >= 0.95)],
     ['host app: signed-in requireAuth() JSON route, SQLite', '≥ 0.6×', x(r.ratios.sqlite), '—', yes(r.ratios.sqlite >= 0.6)],
     ['host app: the same, Redis', 'reported', x(r.ratios.redis), '—', '—'],

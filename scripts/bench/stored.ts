@@ -9,6 +9,7 @@ import { parseCookies } from '../../src/security/cookies.ts';
 import { createSessionBackend } from '../../src/sessions/index.ts';
 import { SESSION_DB_FILE } from '../../src/sessions/sqlite.ts';
 import { getStored, sessionWrites, setStored } from '../../src/sessions/storeOps.ts';
+import { tokenCipher } from '../../src/sessions/tokenCipher.ts';
 import { sessionIdOf } from '../../test/fixtures/stack.ts';
 import { mb } from './harness.ts';
 
@@ -39,7 +40,7 @@ export async function storeSessions(env: Env, cookieHeader: string, count: numbe
   const backend = await createSessionBackend(config.session, pino({ level: 'silent' }));
   const started = Date.now();
   try {
-    const writes = sessionWrites(backend, config.session.absoluteTimeoutSec);
+    const writes = sessionWrites(backend, config.session.absoluteTimeoutSec, tokenCipher(config.session.secrets));
     const session = await getStored(backend.store, template);
     const tokens = await writes.tokens(template);
     if (!session?.user || !tokens) throw new Error('the template session is not in the store');
@@ -51,7 +52,7 @@ export async function storeSessions(env: Env, cookieHeader: string, count: numbe
           const id = `bench-${i + j}`;
           await setStored(backend.store, id, session);
           await writes.saveTokens(id, tokens);
-          await backend.indexSession(id, { sub: session.user!.sub, sid: session.user!.sid }, config.session.absoluteTimeoutSec);
+          await backend.indexSession(id, { sub: session.user.sub, sid: session.user.sid }, config.session.absoluteTimeoutSec);
         }),
       );
     }

@@ -67,7 +67,7 @@ function chain(handlers: RequestHandler[], onError: ErrorRequestHandler): Reques
       const handler = handlers[i++];
       if (!handler) return done();
       try {
-        const result = handler(req, res, step) as unknown;
+        const result: unknown = handler(req, res, step);
         if (result instanceof Promise) result.catch(step);
       } catch (thrown) {
         step(thrown);
@@ -142,11 +142,11 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   const ownPaths = new Set(Object.values(paths).map(routeKey));
   // Router(req, res, next) calls its own handle(), which Express's types leave out.
   const handled = router as unknown as { handle(req: Request, res: Response, out: NextFunction): void };
-  const routes = handled.handle;
+  const routes = handled.handle.bind(router);
   const direct = chain(perRequest, boundary);
   handled.handle = (req, res, out) => {
     void startDiscovery();
-    if (ownPaths.has(routeKey(req.path))) return routes.call(router, req, res, out);
+    if (ownPaths.has(routeKey(req.path))) return routes(req, res, out);
     direct(req, res, out);
   };
 

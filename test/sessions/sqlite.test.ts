@@ -67,8 +67,8 @@ describe('sqlite session backend: the read cache stays exact', () => {
     try {
       await settle((cb) => backend.store.set('s', sessionData(60_000, { user: { sub: 'alice', groups: ['a'] } }), cb));
       const first = await get(backend, 's');
-      first!.user!.groups.push('ADMIN');
-      first!.user!.sub = 'mallory';
+      first!.user.groups.push('ADMIN');
+      first!.user.sub = 'mallory';
       expect((await get(backend, 's'))?.user).toEqual({ sub: 'alice', groups: ['a'] });
     } finally {
       await backend.close();
