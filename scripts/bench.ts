@@ -9,8 +9,8 @@ import path from 'node:path';
 import { freePort } from '../test/fixtures/app.ts';
 import { startProvider, type TestProvider } from '../test/fixtures/provider.ts';
 import { startRedis } from '../test/fixtures/redis.ts';
-import { appEnv, headerBytes, load, mb, ROOT, signIn, signInWave, spawnServer, startAppProcess, type LoadResult, type ServerProcess } from './bench/harness.ts';
-import { render, type LoadRow, type SignInRow, type StoredRow } from './bench/report.ts';
+import { appEnv, headerBytes, load, mb, ROOT, signIn, signInWave, spawnServer, startAppProcess, type ServerProcess } from './bench/harness.ts';
+import { render, type LoadRow, type Measured, type Ratio, type SignInRow, type StoredRow } from './bench/report.ts';
 import { redisUsedMemory, sqliteSize, storeSessions } from './bench/stored.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -61,26 +61,34 @@ async function using<T>(server: Promise<ServerProcess>, fn: (s: ServerProcess) =
 }
 
 interface Target {
-  url: string;
+  server: ServerProcess;
+  path: string;
   accept: string;
   cookie?: string;
 }
 
 /**
- * Loads each target in turn, ROUNDS times over, and keeps each one's best round. Rows that are compared run
- * close together in time, and the best round is the one other work on this shared machine disturbed least.
+ * Loads each target in turn, ROUNDS times over. Rows that are compared run close together in time; each keeps
+ * its best round by requests/s, and its lowest server CPU time per request (read from the server process
+ * itself, so it is the figure other work on this shared machine disturbs least).
  */
-async function rounds<K extends string>(targets: Record<K, Target>, log: (msg: string) => void): Promise<Record<K, LoadResult>> {
-  const best = {} as Record<K, LoadResult>;
+async function rounds<K extends string>(targets: Record<K, Target>, log: (msg: string) => void): Promise<Record<K, Measured>> {
+  const best = {} as Record<K, Measured>;
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [key, t] of Object.entries(targets) as Array<[K, Target]>) {
       log(`round ${round}/${ROUNDS}: ${key}`);
-      const r = await load(t.url, { accept: t.accept, ...(t.cookie && { cookie: t.cookie }) }, SECONDS, CONNECTIONS);
-      if (!best[key] || r.rps > best[key].rps) best[key] = r;
+      const before = await t.server.usage();
+      const r = await load(`${t.server.url}${t.path}`, { accept: t.accept, ...(t.cookie && { cookie: t.cookie }) }, SECONDS, CONNECTIONS);
+      const cpuUs = ((await t.server.usage()).cpuMicros - before.cpuMicros) / Math.max(r.requests, 1);
+      const previous = best[key];
+      best[key] = { ...(previous && previous.rps > r.rps ? previous : r), cpuUs: Math.min(cpuUs, previous?.cpuUs ?? Infinity) };
     }
   }
   return best;
 }
+
+/** a against b: by requests/s, and by server CPU per request (b's over a's, so both read "a does x× b's work"). */
+const ratio = (a: Measured, b: Measured): Ratio => ({ rps: a.rps / b.rps, cpu: b.cpuUs / a.cpuUs });
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -128,10 +136,10 @@ async function main(): Promise<void> {
     const bareHost = await keep(spawnServer([SERVERS, 'host'], { BENCH_BODY: meBody }, '/public'));
     const sqlite = withAuth.sqlite!;
     const hostTargets: Record<string, Target> = {
-      'public without': { url: `${bareHost.url}/public`, accept: JSON_ACCEPT },
-      'public with': { url: `${sqlite.app.url}/public`, accept: JSON_ACCEPT },
-      'me without': { url: `${bareHost.url}/me`, accept: JSON_ACCEPT },
-      ...Object.fromEntries(stores.map((s) => [`me ${s.name}`, { url: `${withAuth[s.name]!.app.url}/me`, accept: JSON_ACCEPT, cookie: withAuth[s.name]!.cookie }])),
+      'public without': { server: bareHost, path: '/public', accept: JSON_ACCEPT },
+      'public with': { server: sqlite.app, path: '/public', accept: JSON_ACCEPT },
+      'me without': { server: bareHost, path: '/me', accept: JSON_ACCEPT },
+      ...Object.fromEntries(stores.map((s) => [`me ${s.name}`, { server: withAuth[s.name]!.app, path: '/me', accept: JSON_ACCEPT, cookie: withAuth[s.name]!.cookie }])),
     };
     const hostRuns = await rounds(hostTargets, log);
     for (const store of stores) {
@@ -145,7 +153,7 @@ async function main(): Promise<void> {
     }
     await Promise.all(servers.splice(0).map((s) => s.stop()));
 
-    const vs = (name: string, r: LoadResult, base: LoadResult) => ({ name, ratio: r.rps / base.rps });
+    const vs = (name: string, r: Measured, base: Measured) => ({ name, ...ratio(r, base) });
     const host: LoadRow[] = [
       { app: 'without lazycatAuth()', route: 'GET /public', store: '—', result: hostRuns['public without']! },
       { app: 'with lazycatAuth()', route: 'GET /public, no cookie', store: 'sqlite', result: hostRuns['public with']!, against: vs('of the app without', hostRuns['public with']!, hostRuns['public without']!) },
@@ -175,14 +183,14 @@ async function main(): Promise<void> {
     const bare = await keep(spawnServer([SERVERS, 'bare'], { BENCH_BODY: json, BENCH_HTML: html }, '/profile'));
     const runs = await rounds(
       {
-        'ref html': { url: `${ref.url}/profile`, accept: HTML_ACCEPT, cookie: refCookie },
-        'ref json': { url: `${ref.url}/profile`, accept: JSON_ACCEPT, cookie: refCookie },
-        'ref healthz': { url: `${ref.url}/healthz`, accept: JSON_ACCEPT },
-        'capped html': { url: `${capped.url}/profile`, accept: HTML_ACCEPT, cookie: cappedCookie },
-        'eoc html': { url: `${eoc.url}/profile`, accept: HTML_ACCEPT, cookie: eocCookie },
-        'eoc json': { url: `${eoc.url}/profile`, accept: JSON_ACCEPT, cookie: eocCookie },
-        'bare html': { url: `${bare.url}/profile`, accept: HTML_ACCEPT },
-        'bare json': { url: `${bare.url}/profile`, accept: JSON_ACCEPT },
+        'ref html': { server: ref, path: '/profile', accept: HTML_ACCEPT, cookie: refCookie },
+        'ref json': { server: ref, path: '/profile', accept: JSON_ACCEPT, cookie: refCookie },
+        'ref healthz': { server: ref, path: '/healthz', accept: JSON_ACCEPT },
+        'capped html': { server: capped, path: '/profile', accept: HTML_ACCEPT, cookie: cappedCookie },
+        'eoc html': { server: eoc, path: '/profile', accept: HTML_ACCEPT, cookie: eocCookie },
+        'eoc json': { server: eoc, path: '/profile', accept: JSON_ACCEPT, cookie: eocCookie },
+        'bare html': { server: bare, path: '/profile', accept: HTML_ACCEPT },
+        'bare json': { server: bare, path: '/profile', accept: JSON_ACCEPT },
       },
       log,
     );
@@ -212,7 +220,6 @@ async function main(): Promise<void> {
     log(`${WAVE.count} sign-ins, ${WAVE.concurrency} at a time`);
     const concurrent = { ...(await waveOn(WAVE.concurrency)), concurrency: WAVE.concurrency };
 
-    const ratio = (a: LoadResult, b: LoadResult) => a.rps / b.rps;
     process.stdout.write(
       render({
         loadAtStart,
