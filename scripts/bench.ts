@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   const signIns: SignInRow[] = [];
   const stored: StoredRow[] = [];
   try {
-    // Host app with lazycatAuth(), one process per store (the sign-in limit off: SIGN_INS sign-ins from one address).
+    // Host app with lazycatAuth(), one process per store.
     const stores = [
       { name: 'sqlite', env: { SESSION_STORE: 'sqlite', DATA_DIR: dataDir() }, fill: true },
       { name: 'redis', env: { SESSION_STORE: 'redis', REDIS_URL: redis.url }, fill: true },
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     for (const store of stores) {
       log(`host app with lazycatAuth(), ${store.name}: sign-ins`);
       const port = await freePort();
-      const env = appEnv(provider, port, store.env, { rateLimit: false });
+      const env = appEnv(provider, port, store.env);
       const app = await keep(spawnServer([SERVERS, 'host-auth'], env, '/public', port));
       signIns.push(await signInRow(`lzc-oidc host app (${store.name})`, app, provider, '/me'));
       const { cookie } = await signIn(app.url, provider);
@@ -168,14 +168,14 @@ async function main(): Promise<void> {
     ];
 
     log(`reference app (${PRODUCTION_START}), sqlite; express-openid-connect; bare Express`);
-    const ref = await keep(startAppProcess(provider, { SESSION_STORE: 'sqlite', DATA_DIR: dataDir() }, { entry: PRODUCTION_START, rateLimit: false }));
+    const ref = await keep(startAppProcess(provider, { SESSION_STORE: 'sqlite', DATA_DIR: dataDir() }, { entry: PRODUCTION_START }));
     const refCookie = (await signIn(ref.url, provider)).cookie;
     const html = (await body(`${ref.url}/profile`, { cookie: refCookie, accept: HTML_ACCEPT })).text;
     const json = (await body(`${ref.url}/profile`, { cookie: refCookie, accept: JSON_ACCEPT })).text;
     const idle = (await ref.usage()).rss;
     signIns.unshift(await signInRow('lzc-oidc reference app (sqlite)', ref, provider, '/profile'));
     // Not the production start: the same app with V8's young generation capped, to show where the RSS after load goes.
-    const capped = await keep(startAppProcess(provider, { SESSION_STORE: 'sqlite', DATA_DIR: dataDir() }, { entry: PRODUCTION_START, nodeOptions: [`--max-semi-space-size=${SEMI_SPACE_MB}`], rateLimit: false }));
+    const capped = await keep(startAppProcess(provider, { SESSION_STORE: 'sqlite', DATA_DIR: dataDir() }, { entry: PRODUCTION_START, nodeOptions: [`--max-semi-space-size=${SEMI_SPACE_MB}`] }));
     const cappedCookie = (await signIn(capped.url, provider)).cookie;
     const eoc = await keep(spawnServer([SERVERS, 'eoc'], { ISSUER: provider.issuer, CLIENT_ID: provider.clientId, CLIENT_SECRET: provider.clientSecret }, '/ready'));
     const eocCookie = (await signIn(eoc.url, provider)).cookie;
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
       { app: 'bare Express 5', route: 'GET /profile, JSON', store: '—', result: bareJson },
     ];
 
-    // Fresh processes with the default sign-in limit: what one address (a NAT, an office, the box's ingress) gets.
+    // Fresh processes, default settings: what one address (a NAT, an office, the box's ingress) gets.
     const waveOn = (concurrency: number) =>
       using(startAppProcess(provider, { SESSION_STORE: 'sqlite', DATA_DIR: dataDir() }, { entry: PRODUCTION_START }), async (app) => {
         const w = await signInWave(app.url, provider, concurrency, WAVE.count);

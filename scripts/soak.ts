@@ -19,8 +19,6 @@ const WAVES = [
 const RECOVERY_DEADLINE_MS = 30_000;
 const KILL9_SESSIONS = 20;
 const CONNECTIONS = 20;
-// Hundreds of sign-ins from 127.0.0.1 on purpose: the per-address sign-in limit is off (said in the output).
-const NO_LIMIT = { rateLimit: false };
 
 type Row = [check: string, result: string, expected: string, ok: boolean];
 
@@ -57,7 +55,7 @@ async function main(): Promise<void> {
   const sqliteEnv = { SESSION_STORE: 'sqlite', DATA_DIR: dataDir };
   const apps: ServerProcess[] = [];
   try {
-    let app = await startAppProcess(provider, sqliteEnv, NO_LIMIT);
+    let app = await startAppProcess(provider, sqliteEnv);
     apps.push(app);
     const rssStart = (await app.usage()).rss;
 
@@ -108,14 +106,14 @@ async function main(): Promise<void> {
     const browsers = await Promise.all(Array.from({ length: KILL9_SESSIONS }, () => signIn(app.url, provider)));
     const rssEnd = (await app.usage()).rss;
     await app.kill9();
-    app = await startAppProcess(provider, sqliteEnv, { ...NO_LIMIT, port: app.port });
+    app = await startAppProcess(provider, sqliteEnv, { port: app.port });
     apps.push(app);
     const kept = (await Promise.all(browsers.map((b) => statusOf(profile(app.url, b.cookie))))).filter((s) => s === 200).length;
     row('kill -9 and restart (SQLite): sessions still signed in', `${kept}/${KILL9_SESSIONS}`, `${KILL9_SESSIONS}/${KILL9_SESSIONS}`, kept === KILL9_SESSIONS);
     row('app RSS (SQLite instance), start → end', `${mb(rssStart)} → ${mb(rssEnd)}`, 'reported', true);
 
     log('drill: Redis restarted');
-    const onRedis = await startAppProcess(provider, { SESSION_STORE: 'redis', REDIS_URL: redis.url }, NO_LIMIT);
+    const onRedis = await startAppProcess(provider, { SESSION_STORE: 'redis', REDIS_URL: redis.url });
     apps.push(onRedis);
     const signed = await signIn(onRedis.url, provider);
     await redis.stop();
@@ -148,7 +146,7 @@ async function main(): Promise<void> {
     [
       `## Soak, ${new Date().toISOString().slice(0, 10)}`,
       '',
-      `Machine: ${machine(loadAtStart)}. The app is \`node src/app/server.ts\` (NODE_ENV=production, sign-in limit off: LOGIN_RATE_LIMIT=0) in a child process; provider (certified profile), Redis (append-only, fsync always) and load generator on 127.0.0.1. Total ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+      `Machine: ${machine(loadAtStart)}. The app is \`node src/app/server.ts\` (NODE_ENV=production) in a child process; provider (certified profile), Redis (append-only, fsync always) and load generator on 127.0.0.1. Total ${((Date.now() - started) / 1000).toFixed(0)} s.`,
       '',
       table(['check', 'result', 'expected', 'ok'], rows.map(([c, r, e, ok]) => [c, r, e, ok ? 'yes' : '**no**'])),
       '',

@@ -91,18 +91,15 @@ export async function spawnServer(args: string[], env: Env, readyPath: string, p
 }
 
 /**
- * The environment a user would give this app to use `provider`, in production mode. `rateLimit: false`
- * turns the per-address sign-in limit off (LOGIN_RATE_LIMIT=0), for runs that sign in hundreds of times from
- * 127.0.0.1 to measure something else; whoever does so says so in its output.
+ * The environment a user would give this app to use `provider`, in production mode.
  */
-export function appEnv(provider: TestProvider, port: number, store: Env, options: { rateLimit?: boolean } = {}): Env {
+export function appEnv(provider: TestProvider, port: number, store: Env): Env {
   return {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     ...envFor(provider),
     OIDC_REDIRECT_URI: `http://127.0.0.1:${port}/callback`,
     SESSION_SECRET,
-    ...(options.rateLimit === false && { LOGIN_RATE_LIMIT: '0' }),
     ...store,
   };
 }
@@ -114,10 +111,10 @@ export function appEnv(provider: TestProvider, port: number, store: Env, options
 export async function startAppProcess(
   provider: TestProvider,
   store: Env,
-  options: { port?: number; entry?: string; nodeOptions?: string[]; rateLimit?: boolean } = {},
+  options: { port?: number; entry?: string; nodeOptions?: string[] } = {},
 ): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
-  return spawnServer([...(options.nodeOptions ?? []), options.entry ?? 'src/app/server.ts'], appEnv(provider, port, store, options), '/readyz', port);
+  return spawnServer([...(options.nodeOptions ?? []), options.entry ?? 'src/app/server.ts'], appEnv(provider, port, store), '/readyz', port);
 }
 
 /** Header bytes as sent on the wire (name: value CRLF), Set-Cookie lines included one by one. */

@@ -8,7 +8,7 @@ import { loadConfig, type Env } from '../../src/config/load.ts';
 import { parseCookies } from '../../src/security/cookies.ts';
 import { createSessionBackend } from '../../src/sessions/index.ts';
 import { SESSION_DB_FILE } from '../../src/sessions/sqlite.ts';
-import { getStored, sessionWrites, setStored } from '../../src/sessions/storeOps.ts';
+import { getStored, sessionWrites, setStored } from '../../src/sessions/writes.ts';
 import { tokenCipher } from '../../src/sessions/tokenCipher.ts';
 import { sessionIdOf } from '../../test/fixtures/stack.ts';
 import { mb } from './harness.ts';
