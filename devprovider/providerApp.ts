@@ -410,7 +410,13 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
         (refreshPolicy === 'always' || code.scopes.has('offline_access')),
       rotateRefreshToken: () => options.rotateRefreshTokens ?? true,
       loadExistingGrant: async (ctx: {
-        oidc: { provider: OidcProvider; client: OidcClient; session: OidcSession; params: { scope?: string }; result?: { consent?: { grantId?: string } } };
+        oidc: {
+          provider: OidcProvider;
+          client: OidcClient;
+          session: OidcSession;
+          params: { scope?: string };
+          result?: { consent?: { grantId?: string } };
+        };
       }) => {
         const { provider: op, client, session, params, result } = ctx.oidc;
         if (!session.accountId) return undefined;
@@ -470,7 +476,9 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
     }
     const render = (status: number, username?: string, error?: boolean) => {
       res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(loginPage({ title, action, clientId, username, error, ...(options.showDemoAccounts ? { demoAccounts: options.users } : {}) }));
+      res.end(
+        loginPage({ title, action, clientId, username, error, ...(options.showDemoAccounts ? { demoAccounts: options.users } : {}) }),
+      );
     };
     if (req.method !== 'POST' || !path.endsWith('/login')) return render(200);
     const form = await readForm(req);
@@ -501,7 +509,9 @@ export async function createProviderApp(options: ProviderAppOptions): Promise<Pr
         const again = req.method === 'GET' ? spent.get(path.slice(interactionPrefix.length).split('/')[0] ?? '') : undefined;
         if (again) return res.writeHead(303, { location: again, 'cache-control': 'no-store' }).end();
         res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(errorPage(title, { error: 'invalid_request', error_description: err instanceof Error ? err.message : 'interaction failed' }));
+        res.end(
+          errorPage(title, { error: 'invalid_request', error_description: err instanceof Error ? err.message : 'interaction failed' }),
+        );
       });
       return;
     }

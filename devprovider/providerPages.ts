@@ -31,9 +31,7 @@ export interface LoginPageInput {
 }
 
 export function loginPage(input: LoginPageInput): string {
-  const error = input.error
-    ? '<p class="error" role="alert">用户名或密码错误 · Wrong username or password</p>'
-    : '';
+  const error = input.error ? '<p class="error" role="alert">用户名或密码错误 · Wrong username or password</p>' : '';
   const demo = input.demoAccounts?.length
     ? `<p class="hint">演示账号 · Demo accounts:<br>${input.demoAccounts
         .map((a) => `<code>${escapeHtml(a.username)}</code> / <code>${escapeHtml(a.password)}</code> (${escapeHtml(a.groups.join(', '))})`)
@@ -69,7 +67,10 @@ export function signedOutPage(title: string): string {
 
 export function errorPage(title: string, out: Record<string, unknown>): string {
   const rows = Object.entries(out)
-    .map(([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: ${escapeHtml(typeof v === 'string' || typeof v === 'number' ? v : JSON.stringify(v))}</p>`)
+    .map(
+      ([k, v]) =>
+        `<p><strong>${escapeHtml(k)}</strong>: ${escapeHtml(typeof v === 'string' || typeof v === 'number' ? v : JSON.stringify(v))}</p>`,
+    )
     .join('');
   return page(title, `<h1>出错了 · Something went wrong</h1>${rows}`);
 }

@@ -9,7 +9,18 @@ import path from 'node:path';
 import { freePort } from '../test/fixtures/app.ts';
 import { startProvider, type TestProvider } from '../test/fixtures/provider.ts';
 import { startRedis } from '../test/fixtures/redis.ts';
-import { appEnv, headerBytes, load, mb, ROOT, signIn, signInWave, spawnServer, startAppProcess, type ServerProcess } from './bench/harness.ts';
+import {
+  appEnv,
+  headerBytes,
+  load,
+  mb,
+  ROOT,
+  signIn,
+  signInWave,
+  spawnServer,
+  startAppProcess,
+  type ServerProcess,
+} from './bench/harness.ts';
 import { render, type LoadRow, type Measured, type Ratio, type SignInRow, type StoredRow } from './bench/report.ts';
 import { redisUsedMemory, sqliteSize, storeSessions } from './bench/stored.ts';
 
@@ -95,7 +106,10 @@ async function main(): Promise<void> {
   const loadAtStart = os.loadavg()[0] ?? NaN;
   const log = (msg: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${msg}\n`);
   log('npm run build');
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   if (build.status !== 0) throw new Error('the build failed');
 
   const provider = await startProvider('certified');
@@ -130,7 +144,10 @@ async function main(): Promise<void> {
       const { cookie } = await signIn(app.url, provider);
       meBody ||= (await body(`${app.url}/me`, { cookie, accept: JSON_ACCEPT })).text;
       const rssBefore = (await app.usage()).rss;
-      const fill = store.fill && STORED_SESSIONS > 0 ? (log(`storing ${STORED_SESSIONS} sessions in ${store.name}`), await storeSessions(env, cookie, STORED_SESSIONS)) : undefined;
+      const fill =
+        store.fill && STORED_SESSIONS > 0
+          ? (log(`storing ${STORED_SESSIONS} sessions in ${store.name}`), await storeSessions(env, cookie, STORED_SESSIONS))
+          : undefined;
       withAuth[store.name] = { app, cookie, rssBefore, ...(fill !== undefined && { fill }) };
     }
     const bareHost = await keep(spawnServer([SERVERS, 'host'], { BENCH_BODY: meBody }, '/public'));
@@ -139,16 +156,19 @@ async function main(): Promise<void> {
       'public without': { server: bareHost, path: '/public', accept: JSON_ACCEPT },
       'public with': { server: sqlite.app, path: '/public', accept: JSON_ACCEPT },
       'me without': { server: bareHost, path: '/me', accept: JSON_ACCEPT },
-      ...Object.fromEntries(stores.map((s) => [`me ${s.name}`, { server: withAuth[s.name]!.app, path: '/me', accept: JSON_ACCEPT, cookie: withAuth[s.name]!.cookie }])),
+      ...Object.fromEntries(
+        stores.map((s) => [
+          `me ${s.name}`,
+          { server: withAuth[s.name]!.app, path: '/me', accept: JSON_ACCEPT, cookie: withAuth[s.name]!.cookie },
+        ]),
+      ),
     };
     const hostRuns = await rounds(hostTargets, log);
     for (const store of stores) {
       const s = withAuth[store.name]!;
       if (s.fill === undefined) continue;
       const storage =
-        store.name === 'sqlite'
-          ? sqliteSize(store.env.DATA_DIR)
-          : `Redis used_memory ${mb(await redisUsedMemory(redis.url))}`;
+        store.name === 'sqlite' ? sqliteSize(store.env.DATA_DIR) : `Redis used_memory ${mb(await redisUsedMemory(redis.url))}`;
       stored.push({ store: store.name, rssBefore: s.rssBefore, rssAfter: (await s.app.usage()).rss, storage, seconds: s.fill });
     }
     await Promise.all(servers.splice(0).map((s) => s.stop()));
@@ -156,7 +176,13 @@ async function main(): Promise<void> {
     const vs = (name: string, r: Measured, base: Measured) => ({ name, ...ratio(r, base) });
     const host: LoadRow[] = [
       { app: 'without lazycatAuth()', route: 'GET /public', store: '—', result: hostRuns['public without']! },
-      { app: 'with lazycatAuth()', route: 'GET /public, no cookie', store: 'sqlite', result: hostRuns['public with']!, against: vs('of the app without', hostRuns['public with']!, hostRuns['public without']!) },
+      {
+        app: 'with lazycatAuth()',
+        route: 'GET /public, no cookie',
+        store: 'sqlite',
+        result: hostRuns['public with']!,
+        against: vs('of the app without', hostRuns['public with']!, hostRuns['public without']!),
+      },
       { app: 'without lazycatAuth()', route: 'GET /me', store: '—', result: hostRuns['me without']! },
       ...stores.map((s) => ({
         app: 'with lazycatAuth()',
@@ -175,9 +201,21 @@ async function main(): Promise<void> {
     const idle = (await ref.usage()).rss;
     signIns.unshift(await signInRow('lzc-oidc reference app (sqlite)', ref, provider, '/profile'));
     // Not the production start: the same app with V8's young generation capped, to show where the RSS after load goes.
-    const capped = await keep(startAppProcess(provider, { SESSION_STORE: 'sqlite', DATA_DIR: dataDir() }, { entry: PRODUCTION_START, nodeOptions: [`--max-semi-space-size=${SEMI_SPACE_MB}`] }));
+    const capped = await keep(
+      startAppProcess(
+        provider,
+        { SESSION_STORE: 'sqlite', DATA_DIR: dataDir() },
+        { entry: PRODUCTION_START, nodeOptions: [`--max-semi-space-size=${SEMI_SPACE_MB}`] },
+      ),
+    );
     const cappedCookie = (await signIn(capped.url, provider)).cookie;
-    const eoc = await keep(spawnServer([SERVERS, 'eoc'], { ISSUER: provider.issuer, CLIENT_ID: provider.clientId, CLIENT_SECRET: provider.clientSecret }, '/ready'));
+    const eoc = await keep(
+      spawnServer(
+        [SERVERS, 'eoc'],
+        { ISSUER: provider.issuer, CLIENT_ID: provider.clientId, CLIENT_SECRET: provider.clientSecret },
+        '/ready',
+      ),
+    );
     const eocCookie = (await signIn(eoc.url, provider)).cookie;
     signIns.push(await signInRow('express-openid-connect', eoc, provider, '/profile'));
     const bare = await keep(spawnServer([SERVERS, 'bare'], { BENCH_BODY: json, BENCH_HTML: html }, '/profile'));
@@ -194,18 +232,66 @@ async function main(): Promise<void> {
       },
       log,
     );
-    const [refAfter, eocAfter, bareAfter, cappedAfter] = await Promise.all([ref, eoc, bare, capped].map(async (s) => (await s.usage()).rss));
+    const [refAfter, eocAfter, bareAfter, cappedAfter] = await Promise.all(
+      [ref, eoc, bare, capped].map(async (s) => (await s.usage()).rss),
+    );
     await Promise.all(servers.splice(0).map((s) => s.stop()));
     // "vs bare" is the bare JSON handler, as in issue 13; the bare HTML row is there to read beside it.
     const bareJson = runs['bare json'];
     const reference: LoadRow[] = [
-      { app: 'reference app', route: 'GET /profile, HTML', store: 'sqlite', result: runs['ref html'], against: vs('of bare JSON', runs['ref html'], bareJson), rss: refAfter! },
-      { app: 'reference app', route: 'GET /profile, JSON', store: 'sqlite', result: runs['ref json'], against: vs('of bare JSON', runs['ref json'], bareJson) },
-      { app: 'reference app', route: 'GET /healthz, no cookie', store: '—', result: runs['ref healthz'], against: vs('of bare JSON', runs['ref healthz'], bareJson) },
-      { app: `reference app, node --max-semi-space-size=${SEMI_SPACE_MB}`, route: 'GET /profile, HTML', store: 'sqlite', result: runs['capped html'], against: vs('of bare JSON', runs['capped html'], bareJson), rss: cappedAfter! },
-      { app: 'express-openid-connect 3', route: 'GET /profile, HTML', store: 'its cookie session', result: runs['eoc html'], against: vs('of bare JSON', runs['eoc html'], bareJson), rss: eocAfter! },
-      { app: 'express-openid-connect 3', route: 'GET /profile, JSON', store: 'its cookie session', result: runs['eoc json'], against: vs('of bare JSON', runs['eoc json'], bareJson) },
-      { app: 'bare Express 5', route: 'GET /profile, HTML', store: '—', result: runs['bare html'], against: vs('of bare JSON', runs['bare html'], bareJson), rss: bareAfter! },
+      {
+        app: 'reference app',
+        route: 'GET /profile, HTML',
+        store: 'sqlite',
+        result: runs['ref html'],
+        against: vs('of bare JSON', runs['ref html'], bareJson),
+        rss: refAfter!,
+      },
+      {
+        app: 'reference app',
+        route: 'GET /profile, JSON',
+        store: 'sqlite',
+        result: runs['ref json'],
+        against: vs('of bare JSON', runs['ref json'], bareJson),
+      },
+      {
+        app: 'reference app',
+        route: 'GET /healthz, no cookie',
+        store: '—',
+        result: runs['ref healthz'],
+        against: vs('of bare JSON', runs['ref healthz'], bareJson),
+      },
+      {
+        app: `reference app, node --max-semi-space-size=${SEMI_SPACE_MB}`,
+        route: 'GET /profile, HTML',
+        store: 'sqlite',
+        result: runs['capped html'],
+        against: vs('of bare JSON', runs['capped html'], bareJson),
+        rss: cappedAfter!,
+      },
+      {
+        app: 'express-openid-connect 3',
+        route: 'GET /profile, HTML',
+        store: 'its cookie session',
+        result: runs['eoc html'],
+        against: vs('of bare JSON', runs['eoc html'], bareJson),
+        rss: eocAfter!,
+      },
+      {
+        app: 'express-openid-connect 3',
+        route: 'GET /profile, JSON',
+        store: 'its cookie session',
+        result: runs['eoc json'],
+        against: vs('of bare JSON', runs['eoc json'], bareJson),
+      },
+      {
+        app: 'bare Express 5',
+        route: 'GET /profile, HTML',
+        store: '—',
+        result: runs['bare html'],
+        against: vs('of bare JSON', runs['bare html'], bareJson),
+        rss: bareAfter!,
+      },
       { app: 'bare Express 5', route: 'GET /profile, JSON', store: '—', result: bareJson },
     ];
 

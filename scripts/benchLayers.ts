@@ -41,7 +41,12 @@ async function measure(app: Express): Promise<number> {
   const { port } = server.address() as AddressInfo;
   let best = 0;
   for (let i = 0; i < RUNS; i++) {
-    const r = await autocannon({ url: `http://127.0.0.1:${port}/profile`, headers: { cookie, accept: 'application/json' }, connections: 20, duration: SECONDS });
+    const r = await autocannon({
+      url: `http://127.0.0.1:${port}/profile`,
+      headers: { cookie, accept: 'application/json' },
+      connections: 20,
+      duration: SECONDS,
+    });
     best = Math.max(best, Math.round(r.requests.average));
   }
   server.closeAllConnections();

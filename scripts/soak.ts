@@ -48,7 +48,8 @@ async function main(): Promise<void> {
   // The provider is restarted in a drill, so it gets a fixed issuer and client that a restart keeps.
   const issuer = `http://127.0.0.1:${await freePort()}`;
   const first = await startProvider('certified', { options: { issuer } });
-  const sameProvider = () => startProvider('certified', { options: { issuer }, client: { clientId: first.clientId, clientSecret: first.clientSecret } });
+  const sameProvider = () =>
+    startProvider('certified', { options: { issuer }, client: { clientId: first.clientId, clientSecret: first.clientSecret } });
   let provider = first;
   const redis = await startRedis({ persistent: true });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lzc-oidc-soak-'));
@@ -97,7 +98,12 @@ async function main(): Promise<void> {
       login.status === 503 && login.body.includes('OIDC_PROVIDER_UNAVAILABLE'),
     );
     const outage = await during;
-    row('provider down: signed-in traffic (6 s)', `${outage.requests} requests, ${outage.failures} failed`, '0 failed', outage.failures === 0 && outage.requests > 0);
+    row(
+      'provider down: signed-in traffic (6 s)',
+      `${outage.requests} requests, ${outage.failures} failed`,
+      '0 failed',
+      outage.failures === 0 && outage.requests > 0,
+    );
     provider = await sameProvider();
     const back = await recovery(async () => Boolean(await signIn(app.url, provider)), 'a sign-in to work after the provider returned');
     row('provider back: first complete sign-in', `after ${back.toFixed(1)} s, no app restart`, 'recovers by itself', true);
@@ -109,7 +115,12 @@ async function main(): Promise<void> {
     app = await startAppProcess(provider, sqliteEnv, { port: app.port });
     apps.push(app);
     const kept = (await Promise.all(browsers.map((b) => statusOf(profile(app.url, b.cookie))))).filter((s) => s === 200).length;
-    row('kill -9 and restart (SQLite): sessions still signed in', `${kept}/${KILL9_SESSIONS}`, `${KILL9_SESSIONS}/${KILL9_SESSIONS}`, kept === KILL9_SESSIONS);
+    row(
+      'kill -9 and restart (SQLite): sessions still signed in',
+      `${kept}/${KILL9_SESSIONS}`,
+      `${KILL9_SESSIONS}/${KILL9_SESSIONS}`,
+      kept === KILL9_SESSIONS,
+    );
     row('app RSS (SQLite instance), start → end', `${mb(rssStart)} → ${mb(rssEnd)}`, 'reported', true);
 
     log('drill: Redis restarted');
@@ -128,11 +139,19 @@ async function main(): Promise<void> {
       down.status === 503 && downBody.error?.code === 'SESSION_STORE_UNAVAILABLE' && ready === 503 && health === 200,
     );
     await redis.restart();
-    const redisBack = await recovery(async () => (await statusOf(profile(onRedis.url, signed.cookie))) === 200, 'the same session to work after Redis returned');
+    const redisBack = await recovery(
+      async () => (await statusOf(profile(onRedis.url, signed.cookie))) === 200,
+      'the same session to work after Redis returned',
+    );
     row('Redis back: the same session signed in again', `after ${redisBack.toFixed(1)} s, no app restart`, 'recovers by itself', true);
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;
-    row('soak run', `aborted: ${String(err).slice(0, 200)}${cause instanceof Error ? ` (${cause.message.slice(0, 200)})` : ''}`, 'completes', false);
+    row(
+      'soak run',
+      `aborted: ${String(err).slice(0, 200)}${cause instanceof Error ? ` (${cause.message.slice(0, 200)})` : ''}`,
+      'completes',
+      false,
+    );
     log(String((err as Error).stack));
   } finally {
     await Promise.all(apps.map((a) => a.stop()));
@@ -148,7 +167,10 @@ async function main(): Promise<void> {
       '',
       `Machine: ${machine(loadAtStart)}. The app is \`node src/app/server.ts\` (NODE_ENV=production) in a child process; provider (certified profile), Redis (append-only, fsync always) and load generator on 127.0.0.1. Total ${((Date.now() - started) / 1000).toFixed(0)} s.`,
       '',
-      table(['check', 'result', 'expected', 'ok'], rows.map(([c, r, e, ok]) => [c, r, e, ok ? 'yes' : '**no**'])),
+      table(
+        ['check', 'result', 'expected', 'ok'],
+        rows.map(([c, r, e, ok]) => [c, r, e, ok ? 'yes' : '**no**']),
+      ),
       '',
     ].join('\n') + '\n',
   );

@@ -62,10 +62,17 @@ export async function spawnServer(args: string[], env: Env, readyPath: string, p
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
-  await until(async () => {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited (${child.exitCode}): ${stderr}`);
-    return fetch(url + readyPath).then((r) => r.status === 200, () => false);
-  }, `${args.join(' ')} to be ready at ${url}${readyPath}`, 30_000);
+  await until(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited (${child.exitCode}): ${stderr}`);
+      return fetch(url + readyPath).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+    },
+    `${args.join(' ')} to be ready at ${url}${readyPath}`,
+    30_000,
+  );
   return {
     url,
     port,
@@ -73,7 +80,10 @@ export async function spawnServer(args: string[], env: Env, readyPath: string, p
     async usage() {
       const reply = once(child, 'message') as Promise<[Usage]>;
       child.send('usage');
-      const [usage] = await Promise.race([reply, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no usage reply')), 5000).unref())]);
+      const [usage] = await Promise.race([
+        reply,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no usage reply')), 5000).unref()),
+      ]);
       return usage;
     },
     async stop() {
@@ -114,7 +124,12 @@ export async function startAppProcess(
   options: { port?: number; entry?: string; nodeOptions?: string[] } = {},
 ): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
-  return spawnServer([...(options.nodeOptions ?? []), options.entry ?? 'src/app/server.ts'], appEnv(provider, port, store), '/readyz', port);
+  return spawnServer(
+    [...(options.nodeOptions ?? []), options.entry ?? 'src/app/server.ts'],
+    appEnv(provider, port, store),
+    '/readyz',
+    port,
+  );
 }
 
 /** Header bytes as sent on the wire (name: value CRLF), Set-Cookie lines included one by one. */

@@ -65,7 +65,10 @@ export interface Report {
   referenceCpuMs: number;
   signIns: SignInRow[];
   stored: StoredRow[];
-  waves: { sequential: Wave & { count: number; refused: number }; concurrent: Wave & { count: number; refused: number; concurrency: number } };
+  waves: {
+    sequential: Wave & { count: number; refused: number };
+    concurrent: Wave & { count: number; refused: number; concurrency: number };
+  };
 }
 
 const x = (ratio: number): string => `${ratio.toFixed(2)}×`;
@@ -76,7 +79,18 @@ const wave = (w: Wave & { count: number; refused: number }): string =>
 
 function loadTable(rows: LoadRow[], withRss: boolean): string {
   return table(
-    ['app', 'route', 'session store', 'requests/s', 'p50 ms', 'p99 ms', 'server CPU µs per request', 'ratio', 'failed', ...(withRss ? ['server RSS after'] : [])],
+    [
+      'app',
+      'route',
+      'session store',
+      'requests/s',
+      'p50 ms',
+      'p99 ms',
+      'server CPU µs per request',
+      'ratio',
+      'failed',
+      ...(withRss ? ['server RSS after'] : []),
+    ],
     rows.map((r) => [
       r.app,
       r.route,
@@ -95,18 +109,54 @@ function loadTable(rows: LoadRow[], withRss: boolean): string {
 export function render(r: Report): string {
   const mem = r.memory;
   const targets: Array<Array<string | number>> = [
-    ['host app: anonymous public route, with lazycatAuth() vs without', '≥ 0.95×', both(r.ratios.anonymous), '—', yes(r.ratios.anonymous.rps >= 0.95)],
+    [
+      'host app: anonymous public route, with lazycatAuth() vs without',
+      '≥ 0.95×',
+      both(r.ratios.anonymous),
+      '—',
+      yes(r.ratios.anonymous.rps >= 0.95),
+    ],
     ['host app: signed-in requireAuth() JSON route, SQLite', '≥ 0.6×', both(r.ratios.sqlite), '—', yes(r.ratios.sqlite.rps >= 0.6)],
     ['host app: the same, Redis', 'reported', both(r.ratios.redis), '—', '—'],
     ['host app: the same, memory', 'reported', both(r.ratios.memory), '—', '—'],
-    ['reference app: signed-in HTML /profile vs bare Express (its JSON handler, as in issue 13)', '≥ 0.33×', both(r.ratios.html), x(EARLIER.htmlRps / EARLIER.bareRps), yes(r.ratios.html.rps >= 0.33)],
-    ['reference app: the same vs express-openid-connect\'s signed-in page', '≥ 2×', both(r.ratios.htmlVsEoc), x(EARLIER.htmlRps / EARLIER.eocHtmlRps), yes(r.ratios.htmlVsEoc.rps >= 2)],
+    [
+      'reference app: signed-in HTML /profile vs bare Express (its JSON handler, as in issue 13)',
+      '≥ 0.33×',
+      both(r.ratios.html),
+      x(EARLIER.htmlRps / EARLIER.bareRps),
+      yes(r.ratios.html.rps >= 0.33),
+    ],
+    [
+      "reference app: the same vs express-openid-connect's signed-in page",
+      '≥ 2×',
+      both(r.ratios.htmlVsEoc),
+      x(EARLIER.htmlRps / EARLIER.eocHtmlRps),
+      yes(r.ratios.htmlVsEoc.rps >= 2),
+    ],
     ['reference app: signed-in JSON /profile vs bare Express', 'reported', both(r.ratios.json), x(EARLIER.jsonRps / EARLIER.bareRps), '—'],
     ['reference app RSS, idle (production start)', '≤ 80 MB', mb(mem.idle), mb(EARLIER.rssIdle), yes(mem.idle <= 80 * 2 ** 20)],
     ['reference app RSS, after its load rows', '≤ 150 MB', mb(mem.after), mb(EARLIER.rssAfter), yes(mem.after <= 150 * 2 ** 20)],
-    ['RP CPU per complete sign-in (reference app, SQLite)', '≤ 3 ms', `${r.referenceCpuMs.toFixed(2)} ms`, `${EARLIER.signInCpuMs} ms`, yes(r.referenceCpuMs <= 3)],
-    ['200 sequential sign-ins from one address', 'all succeed', wave(r.waves.sequential), EARLIER.sequentialSignIns, yes(r.waves.sequential.completed === r.waves.sequential.count)],
-    [`200 concurrent sign-ins (${r.waves.concurrent.concurrency} at a time) from one address`, 'all succeed', wave(r.waves.concurrent), '—', yes(r.waves.concurrent.completed === r.waves.concurrent.count)],
+    [
+      'RP CPU per complete sign-in (reference app, SQLite)',
+      '≤ 3 ms',
+      `${r.referenceCpuMs.toFixed(2)} ms`,
+      `${EARLIER.signInCpuMs} ms`,
+      yes(r.referenceCpuMs <= 3),
+    ],
+    [
+      '200 sequential sign-ins from one address',
+      'all succeed',
+      wave(r.waves.sequential),
+      EARLIER.sequentialSignIns,
+      yes(r.waves.sequential.completed === r.waves.sequential.count),
+    ],
+    [
+      `200 concurrent sign-ins (${r.waves.concurrent.concurrency} at a time) from one address`,
+      'all succeed',
+      wave(r.waves.concurrent),
+      '—',
+      yes(r.waves.concurrent.completed === r.waves.concurrent.count),
+    ],
   ];
   return [
     `## Benchmark, ${new Date().toISOString().slice(0, 10)}`,
@@ -136,17 +186,34 @@ export function render(r: Report): string {
     `CPU: user+system time of the RP process only (process.cpuUsage() over IPC), over ${r.signInsForCpu} sequential complete sign-ins (/login, provider form, /callback with token exchange, ID-token check and, for lzc-oidc, userinfo); the provider runs in the bench process and is not counted. Header bytes: name + value + 4 per header line as sent.`,
     '',
     table(
-      ['RP', 'CPU ms per sign-in', 'callback response header bytes', 'of which Set-Cookie', 'signed-in page response header bytes', 'Cookie request header bytes'],
-      r.signIns.map((s) => [s.rp, s.cpuMs.toFixed(2), s.callbackHeaderBytes, s.callbackSetCookieBytes, s.pageHeaderBytes, s.cookieHeaderBytes]),
+      [
+        'RP',
+        'CPU ms per sign-in',
+        'callback response header bytes',
+        'of which Set-Cookie',
+        'signed-in page response header bytes',
+        'Cookie request header bytes',
+      ],
+      r.signIns.map((s) => [
+        s.rp,
+        s.cpuMs.toFixed(2),
+        s.callbackHeaderBytes,
+        s.callbackSetCookieBytes,
+        s.pageHeaderBytes,
+        s.cookieHeaderBytes,
+      ]),
     ),
     '',
     `The sign-in waves (targets above) run from 127.0.0.1 against fresh reference-app processes with default settings: sequential ${wave(r.waves.sequential)}; concurrent ${wave(r.waves.concurrent)}.`,
     '',
     `### ${r.storedSessions.toLocaleString('en')} stored sessions`,
     '',
-    'Copies of a real signed-in session (user, tokens, owner index), inserted through the library\'s own backend code from the bench process while the host app with lazycatAuth runs; its RSS is before the fill and after its load rows.',
+    "Copies of a real signed-in session (user, tokens, owner index), inserted through the library's own backend code from the bench process while the host app with lazycatAuth runs; its RSS is before the fill and after its load rows.",
     '',
-    table(['store', 'app RSS, 1 session', `app RSS, ${r.storedSessions.toLocaleString('en')} sessions, after load`, 'storage', 'insert time'], r.stored.map((s) => [s.store, mb(s.rssBefore), mb(s.rssAfter), s.storage, `${s.seconds.toFixed(1)} s`])),
+    table(
+      ['store', 'app RSS, 1 session', `app RSS, ${r.storedSessions.toLocaleString('en')} sessions, after load`, 'storage', 'insert time'],
+      r.stored.map((s) => [s.store, mb(s.rssBefore), mb(s.rssAfter), s.storage, `${s.seconds.toFixed(1)} s`]),
+    ),
     '',
   ].join('\n');
 }

@@ -78,8 +78,15 @@ function serveExpressOpenidConnect(): void {
     // Its req.oidc, not ours: both libraries declare the same request property.
     const oidc = req.oidc as unknown as import('express-openid-connect').RequestContext;
     const session = { tokenExpiresIn: oidc.accessToken?.expires_in, refreshable: Boolean(oidc.refreshToken) };
-    const rows = Object.entries(oidc.user ?? {}).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(JSON.stringify(v))}</td></tr>`);
-    page(req, res, { user: oidc.user, session }, () => `<!doctype html><html><head><title>Profile</title></head><body><h1>Profile</h1><table>${rows.join('')}</table></body></html>`);
+    const rows = Object.entries(oidc.user ?? {}).map(
+      ([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(JSON.stringify(v))}</td></tr>`,
+    );
+    page(
+      req,
+      res,
+      { user: oidc.user, session },
+      () => `<!doctype html><html><head><title>Profile</title></head><body><h1>Profile</h1><table>${rows.join('')}</table></body></html>`,
+    );
   });
   app.listen(PORT, '127.0.0.1');
 }

@@ -35,7 +35,10 @@ interface DevProvider {
 async function startDevProvider(config: AppConfig): Promise<DevProvider> {
   const url = new URL('../../devprovider/devProvider.ts', import.meta.url).href;
   const dev = (await import(url).catch((err: unknown) => {
-    throw new Error('no provider is configured, and the embedded development provider is not part of a built package: set LAZYCAT_AUTH_OIDC_ISSUER_URI, or run `npm start` in the repository', { cause: err });
+    throw new Error(
+      'no provider is configured, and the embedded development provider is not part of a built package: set LAZYCAT_AUTH_OIDC_ISSUER_URI, or run `npm start` in the repository',
+      { cause: err },
+    );
   })) as { startDevProvider(options: Record<string, unknown>): Promise<DevProvider> };
   return dev.startDevProvider({
     issuer: config.oidc.issuer,
@@ -70,7 +73,9 @@ async function main(): Promise<void> {
   try {
     await auth.start();
   } catch (err) {
-    process.stderr.write(`lzc-oidc: cannot open the session store: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}\n`);
+    process.stderr.write(
+      `lzc-oidc: cannot open the session store: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}\n`,
+    );
     process.exit(1);
   }
   const app = createApp({ auth, logger, trustProxy: config.trustProxy, https: config.session.secureCookie, ...(devUsers && { devUsers }) });

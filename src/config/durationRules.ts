@@ -23,13 +23,19 @@ export function durationProblems({ oidc, session }: AppConfig): string[] {
   for (const [name, value] of positive) if (value <= 0) problems.push(`${name} must be longer than 0`);
   if (session.idleTimeoutSec > session.absoluteTimeoutSec) problems.push('SESSION_IDLE_TIMEOUT must not exceed SESSION_MAX_AGE');
   if (oidc.refreshMarginSec < oidc.httpTimeoutSec) {
-    problems.push(`OIDC_REFRESH_MARGIN (${oidc.refreshMarginSec} s) must be at least OIDC_HTTP_TIMEOUT (${oidc.httpTimeoutSec} s): a refresh must be able to finish before the access token expires`);
+    problems.push(
+      `OIDC_REFRESH_MARGIN (${oidc.refreshMarginSec} s) must be at least OIDC_HTTP_TIMEOUT (${oidc.httpTimeoutSec} s): a refresh must be able to finish before the access token expires`,
+    );
   }
   if (oidc.userinfoRefreshIntervalSec > 0 && oidc.userinfoRefreshIntervalSec < oidc.httpTimeoutSec) {
-    problems.push(`OIDC_USERINFO_REFRESH_INTERVAL (${oidc.userinfoRefreshIntervalSec} s) must be 0 (off) or at least OIDC_HTTP_TIMEOUT (${oidc.httpTimeoutSec} s)`);
+    problems.push(
+      `OIDC_USERINFO_REFRESH_INTERVAL (${oidc.userinfoRefreshIntervalSec} s) must be 0 (off) or at least OIDC_HTTP_TIMEOUT (${oidc.httpTimeoutSec} s)`,
+    );
   }
   if (oidc.clockToleranceSec >= session.absoluteTimeoutSec) {
-    problems.push(`OIDC_CLOCK_TOLERANCE (${oidc.clockToleranceSec} s) must be shorter than SESSION_MAX_AGE (${session.absoluteTimeoutSec} s)`);
+    problems.push(
+      `OIDC_CLOCK_TOLERANCE (${oidc.clockToleranceSec} s) must be shorter than SESSION_MAX_AGE (${session.absoluteTimeoutSec} s)`,
+    );
   }
   return problems;
 }

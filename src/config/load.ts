@@ -11,7 +11,10 @@ export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
   readonly problems: string[];
   constructor(problems: string[]) {
-    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` + problems.map((p) => `  - ${p}`).join('\n'));
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p}`).join('\n'),
+    );
     this.name = 'ConfigError';
     this.problems = problems;
   }
@@ -25,7 +28,6 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost');
 }
-
 
 /** The issuer variable as written (the older `_URL` spelling too), before any normalisation. */
 export function rawIssuerOf(env: Env): string | undefined {
@@ -60,8 +62,7 @@ export function loadConfig(env: Env): AppConfig {
   const devIssuer = `http://localhost:${int('DEV_PROVIDER_PORT', port + 1, 1, 65535)}`;
 
   const redirectUri =
-    url('OIDC_REDIRECT_URI') ??
-    (appDomain ? lazycatRedirectUri(appDomain) : production ? undefined : `http://localhost:${port}/callback`);
+    url('OIDC_REDIRECT_URI') ?? (appDomain ? lazycatRedirectUri(appDomain) : production ? undefined : `http://localhost:${port}/callback`);
   if (!redirectUri && !str('OIDC_REDIRECT_URI')) {
     problems.push('OIDC_REDIRECT_URI or LAZYCAT_APP_DOMAIN is required (the redirect URI is https://$LAZYCAT_APP_DOMAIN/callback)');
   }
@@ -96,18 +97,15 @@ export function loadConfig(env: Env): AppConfig {
       if (!issuer && boxDomain) issuer = `https://${boxDomain}/sys/oauth`;
       if (!endpoints.jwks && boxDomain) endpoints.jwks = `https://${boxDomain}/sys/oauth/keys`;
       if (!issuer) problems.push('Without LAZYCAT_AUTH_OIDC_ISSUER_URI, LAZYCAT_BOX_DOMAIN is required to know the issuer and its JWKS');
-      else if (!endpoints.jwks) problems.push('OIDC_JWKS_URI is required without discovery (or LAZYCAT_BOX_DOMAIN for the Lazycat default)');
+      else if (!endpoints.jwks)
+        problems.push('OIDC_JWKS_URI is required without discovery (or LAZYCAT_BOX_DOMAIN for the Lazycat default)');
     }
   }
 
   const clientId = devProvider ? DEV_CLIENT_ID : str('LAZYCAT_AUTH_OIDC_CLIENT_ID');
   if (!clientId) problems.push('LAZYCAT_AUTH_OIDC_CLIENT_ID is required');
   const clientSecret = devProvider ? DEV_CLIENT_SECRET : str('LAZYCAT_AUTH_OIDC_CLIENT_SECRET');
-  const clientAuth = oneOf<ClientAuthMethod>(
-    'OIDC_CLIENT_AUTH',
-    ['auto', 'client_secret_basic', 'client_secret_post', 'none'],
-    'auto',
-  );
+  const clientAuth = oneOf<ClientAuthMethod>('OIDC_CLIENT_AUTH', ['auto', 'client_secret_basic', 'client_secret_post', 'none'], 'auto');
   if (!clientSecret && (clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post')) {
     problems.push(`LAZYCAT_AUTH_OIDC_CLIENT_SECRET is required with OIDC_CLIENT_AUTH=${clientAuth}`);
   }
@@ -123,7 +121,9 @@ export function loadConfig(env: Env): AppConfig {
     if (value && !devProvider && !allowInsecureHttp) {
       const u = new URL(value);
       if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) {
-        problems.push(`${name} uses plain http on a non-loopback host (${u.host}); use https, or set OIDC_ALLOW_INSECURE_HTTP=true to accept the risk`);
+        problems.push(
+          `${name} uses plain http on a non-loopback host (${u.host}); use https, or set OIDC_ALLOW_INSECURE_HTTP=true to accept the risk`,
+        );
       }
     }
   }
@@ -135,7 +135,10 @@ export function loadConfig(env: Env): AppConfig {
   let secrets: string[];
   let secretGenerated = false;
   if (secretRaw) {
-    secrets = secretRaw.split(',').map((s) => s.trim()).filter(Boolean);
+    secrets = secretRaw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (secrets.some((s) => s.length < 32)) problems.push('SESSION_SECRET must be at least 32 characters (each, when comma-separated)');
   } else if (production) {
     problems.push('SESSION_SECRET is required in production (at least 32 random characters; on Lazycat use {{ stable_secret "session" }})');
@@ -167,7 +170,13 @@ export function loadConfig(env: Env): AppConfig {
   // address, scheme and host it came from.
   const trustProxyRaw = str('TRUST_PROXY') ?? 'loopback';
   const trustProxy: boolean | number | string =
-    trustProxyRaw === 'true' ? true : trustProxyRaw === 'false' ? false : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw;
+    trustProxyRaw === 'true'
+      ? true
+      : trustProxyRaw === 'false'
+        ? false
+        : /^\d+$/.test(trustProxyRaw)
+          ? Number(trustProxyRaw)
+          : trustProxyRaw;
 
   const config: AppConfig = {
     nodeEnv,

@@ -18,7 +18,10 @@ export interface AuthSettings {
   store?: SessionStoreKind;
   dataDir?: string;
   redisUrl?: string;
-  /** Express's `trust proxy` syntax: which peers may say the request was https, which host it named and (on Lazycat) which box user made it. Default `loopback`. */
+  /**
+   * Express's `trust proxy` syntax: which peers may say the request was https, which host it named and (on Lazycat)
+   * which box user made it. Default `loopback`.
+   */
   trustProxy?: boolean | number | string;
   /** Follow the box user (X-HC-User-ID): `auto` (default) is on when LAZYCAT_APP_DOMAIN is set. */
   boxIdentity?: 'on' | 'off' | 'auto';

@@ -9,8 +9,19 @@ import type { DoctorKey } from './messages.en.ts';
 
 export type Status = 'ok' | 'warn' | 'fail' | 'skip';
 export type CheckId =
-  | 'config' | 'discovery' | 'issuer' | 'endpoints' | 'scopes' | 'pkce' | 'jwks'
-  | 'credentials' | 'redirect' | 'clock' | 'logout' | 'revocation' | 'refresh';
+  | 'config'
+  | 'discovery'
+  | 'issuer'
+  | 'endpoints'
+  | 'scopes'
+  | 'pkce'
+  | 'jwks'
+  | 'credentials'
+  | 'redirect'
+  | 'clock'
+  | 'logout'
+  | 'revocation'
+  | 'refresh';
 export interface Text {
   key: DoctorKey;
   vars?: Record<string, string>;
@@ -53,7 +64,13 @@ export function checkIssuer(oidc: OidcConfig, rawIssuer: string | undefined, dis
   const configured = oidc.issuer;
   if (sameIssuer(configured, discovered) || issuerMatchesBySlash(configured, discovered)) {
     if (rawIssuer?.endsWith('/') && new URL(configured).pathname !== '/') {
-      return finding('issuer', 'warn', 'issuer.trailingSlash', { raw: rawIssuer, issuer: configured }, fixOf('issuer.trailingSlash.fix', { issuer: configured }));
+      return finding(
+        'issuer',
+        'warn',
+        'issuer.trailingSlash',
+        { raw: rawIssuer, issuer: configured },
+        fixOf('issuer.trailingSlash.fix', { issuer: configured }),
+      );
     }
     return finding('issuer', 'ok', 'issuer.ok', { issuer: discovered });
   }
@@ -71,11 +88,19 @@ export function checkIssuer(oidc: OidcConfig, rawIssuer: string | undefined, dis
   return finding('issuer', 'fail', schemeOnly ? 'issuer.scheme' : 'issuer.mismatch', vars, fix);
 }
 
-const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint', 'revocation_endpoint'] as const;
+const ENDPOINTS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'userinfo_endpoint',
+  'jwks_uri',
+  'end_session_endpoint',
+  'revocation_endpoint',
+] as const;
 
 export function checkEndpoints(oidc: OidcConfig, meta: oc.ServerMetadata, kind: ProviderKind): Finding {
   const missing = (['authorization_endpoint', 'token_endpoint'] as const).filter((n) => !meta[n]);
-  if (missing.length) return finding('endpoints', 'fail', 'endpoints.missing', { names: missing.join(', ') }, fixOf('endpoints.missing.fix'));
+  if (missing.length)
+    return finding('endpoints', 'fail', 'endpoints.missing', { names: missing.join(', ') }, fixOf('endpoints.missing.fix'));
   const issuer = new URL(oidc.issuer);
   const auth = new URL(meta.authorization_endpoint!);
   // Casdoor's shipped runmode=dev sends browsers to :7001 when the Host is localhost:8000 (casdoor#3591).
@@ -88,7 +113,13 @@ export function checkEndpoints(oidc: OidcConfig, meta: oc.ServerMetadata, kind: 
     return typeof value === 'string' && URL.canParse(value) && new URL(value).host !== issuer.host;
   }).map((n) => `${n}=${meta[n]!}`);
   if (elsewhere.length) {
-    return finding('endpoints', 'warn', 'endpoints.otherHost', { host: issuer.host, list: elsewhere.join(', ') }, fixOf(kind === 'casdoor' ? 'endpoints.otherHost.casdoorFix' : 'endpoints.otherHost.fix'));
+    return finding(
+      'endpoints',
+      'warn',
+      'endpoints.otherHost',
+      { host: issuer.host, list: elsewhere.join(', ') },
+      fixOf(kind === 'casdoor' ? 'endpoints.otherHost.casdoorFix' : 'endpoints.otherHost.fix'),
+    );
   }
   return finding('endpoints', 'ok', 'endpoints.ok', { host: issuer.host });
 }
@@ -98,14 +129,27 @@ export function checkScopes(oidc: OidcConfig, meta: oc.ServerMetadata, kept: str
   if (!meta.scopes_supported) return finding('scopes', 'ok', 'scopes.unadvertised', { scopes: kept.join(' ') });
   const dropped = oidc.scopes.filter((s) => !kept.includes(s));
   if (dropped.length) {
-    return finding('scopes', 'warn', kind === 'dex' ? 'scopes.dex' : 'scopes.unsupported', { dropped: dropped.join(' '), supported: meta.scopes_supported.join(' ') }, fixOf('scopes.fix', { scopes: kept.join(' ') }));
+    return finding(
+      'scopes',
+      'warn',
+      kind === 'dex' ? 'scopes.dex' : 'scopes.unsupported',
+      { dropped: dropped.join(' '), supported: meta.scopes_supported.join(' ') },
+      fixOf('scopes.fix', { scopes: kept.join(' ') }),
+    );
   }
   return finding('scopes', 'ok', 'scopes.ok', { scopes: kept.join(' ') });
 }
 
 export function checkPkce(meta: oc.ServerMetadata, kind: ProviderKind): Finding {
   const methods = meta.code_challenge_methods_supported;
-  if (!methods) return finding('pkce', 'warn', 'pkce.unadvertised', undefined, fixOf(kind === 'casdoor' ? 'pkce.unadvertised.casdoorFix' : 'pkce.unadvertised.fix'));
+  if (!methods)
+    return finding(
+      'pkce',
+      'warn',
+      'pkce.unadvertised',
+      undefined,
+      fixOf(kind === 'casdoor' ? 'pkce.unadvertised.casdoorFix' : 'pkce.unadvertised.fix'),
+    );
   if (!methods.includes('S256')) return finding('pkce', 'fail', 'pkce.noS256', { methods: methods.join(', ') }, fixOf('pkce.noS256.fix'));
   return finding('pkce', 'ok', 'pkce.ok');
 }
@@ -119,10 +163,22 @@ export function checkRedirect(oidc: OidcConfig, env: Env): Finding {
     return finding('redirect', 'fail', 'redirect.domain', { uri: uri.href, expected }, fixOf('redirect.domain.fix', { expected }));
   }
   if (uri.pathname !== '/callback' || uri.search || uri.hash) {
-    return finding('redirect', 'fail', 'redirect.path', { uri: uri.href }, fixOf('redirect.path.fix', { suggested: `${uri.origin}/callback` }));
+    return finding(
+      'redirect',
+      'fail',
+      'redirect.path',
+      { uri: uri.href },
+      fixOf('redirect.path.fix', { suggested: `${uri.origin}/callback` }),
+    );
   }
   if (uri.protocol === 'http:' && !isLoopbackHost(uri.hostname)) {
-    return finding('redirect', 'fail', 'redirect.http', { uri: uri.href }, fixOf('redirect.http.fix', { suggested: `https://${uri.host}/callback` }));
+    return finding(
+      'redirect',
+      'fail',
+      'redirect.http',
+      { uri: uri.href },
+      fixOf('redirect.http.fix', { suggested: `https://${uri.host}/callback` }),
+    );
   }
   return finding('redirect', 'ok', 'redirect.ok', { uri: uri.href });
 }
@@ -155,7 +211,15 @@ export function checkLifecycle(oidc: OidcConfig, meta: oc.ServerMetadata, kind: 
   else if (kind === 'casdoor') out.push(finding('refresh', 'ok', 'refresh.casdoor'));
   else if (!grants.includes('refresh_token')) out.push(finding('refresh', 'warn', 'refresh.none'));
   else if (meta.scopes_supported?.includes('offline_access') && !oidc.scopes.includes('offline_access')) {
-    out.push(finding('refresh', 'warn', 'refresh.offline', undefined, fixOf('scopes.fix', { scopes: [...oidc.scopes, 'offline_access'].join(' ') })));
+    out.push(
+      finding(
+        'refresh',
+        'warn',
+        'refresh.offline',
+        undefined,
+        fixOf('scopes.fix', { scopes: [...oidc.scopes, 'offline_access'].join(' ') }),
+      ),
+    );
   } else out.push(finding('refresh', 'ok', 'refresh.ok'));
   return out;
 }

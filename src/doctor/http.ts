@@ -41,7 +41,10 @@ export async function probe(url: string, timeoutSec: number, init: RequestInit =
     const text = (await res.text()).slice(0, MAX_BODY_CHARS);
     const ended = Date.now();
     const json = parseJson(text);
-    return { ok: true, answer: { status: res.status, headers: res.headers, text, json, localMidMs: (started + ended) / 2, ms: ended - started } };
+    return {
+      ok: true,
+      answer: { status: res.status, headers: res.headers, text, json, localMidMs: (started + ended) / 2, ms: ended - started },
+    };
   } catch (err) {
     return { ok: false, ...classifyNetError(err) };
   }

@@ -27,7 +27,8 @@ export const zhCN: Messages = {
   'config.invalid': '发现 {count} 个配置问题：{problems}',
   'config.fix': '请在环境变量或 .env 中设置或更正以上变量（参见 .env.example），然后重新运行 npm run doctor。',
   'config.dev': '未配置身份提供方：npm start 会启动内置的开发用身份提供方（{issuer}），没有可检查的内容。',
-  'config.dev.fix': '如需检查真实的身份提供方，请设置 LAZYCAT_AUTH_OIDC_ISSUER_URI、LAZYCAT_AUTH_OIDC_CLIENT_ID 和 LAZYCAT_AUTH_OIDC_CLIENT_SECRET。',
+  'config.dev.fix':
+    '如需检查真实的身份提供方，请设置 LAZYCAT_AUTH_OIDC_ISSUER_URI、LAZYCAT_AUTH_OIDC_CLIENT_ID 和 LAZYCAT_AUTH_OIDC_CLIENT_SECRET。',
 
   'discovery.ok': '{url} 在 {ms} 毫秒内响应。',
   'discovery.manual': '未配置签发者：不使用服务发现，以显式配置的 LAZYCAT_AUTH_OIDC_*_URI 端点为准。',
@@ -53,7 +54,8 @@ export const zhCN: Messages = {
   'issuer.trailingSlash.fix': '去掉末尾的斜杠，让所有工具保持一致：LAZYCAT_AUTH_OIDC_ISSUER_URI={issuer}',
   'issuer.scheme': 'http 与 https 不一致：配置为 {configured}，但身份提供方声明的签发者是 {discovered}。令牌校验将失败。',
   'issuer.mismatch': '身份提供方声明的签发者是 {discovered}，而配置的签发者是 {configured}。令牌校验将失败。',
-  'issuer.mismatch.fix': '如果本应用通过 {discovered} 访问身份提供方，请设置 LAZYCAT_AUTH_OIDC_ISSUER_URI={discovered}；否则请在身份提供方自身的配置中更正签发者。',
+  'issuer.mismatch.fix':
+    '如果本应用通过 {discovered} 访问身份提供方，请设置 LAZYCAT_AUTH_OIDC_ISSUER_URI={discovered}；否则请在身份提供方自身的配置中更正签发者。',
   'issuer.casdoor.fix':
     'Casdoor 根据每个请求的 Host 生成签发者。请把 Casdoor 的 origin 设置为浏览器和本应用共同使用的那个地址（例如 docker run -e origin={configured} …，或在 conf/app.conf 中写 origin = {configured}），重启 Casdoor，并保持 LAZYCAT_AUTH_OIDC_ISSUER_URI={configured}。',
 
@@ -64,8 +66,10 @@ export const zhCN: Messages = {
   'endpoints.devPort.fix': 'Casdoor 以 runmode = dev 运行：请设置 origin={issuer}（或 runmode=prod）并重启 Casdoor（casdoor#3591）。',
   'endpoints.devPort.genericFix': '请检查身份提供方的公开地址设置，或用 LAZYCAT_AUTH_OIDC_AUTH_URI 覆盖。',
   'endpoints.otherHost': '以下端点与签发者 {host} 不在同一主机：{list}。',
-  'endpoints.otherHost.fix': '请确认浏览器能访问授权端点、本应用能访问其他端点；错误的端点可用 LAZYCAT_AUTH_OIDC_AUTH_URI / _TOKEN_URI / _USERINFO_URI 或 OIDC_JWKS_URI 覆盖。',
-  'endpoints.otherHost.casdoorFix': 'Casdoor 根据 origin / originFrontend 生成端点：请把 origin 设置为浏览器和本应用共同使用的地址，并重启 Casdoor。',
+  'endpoints.otherHost.fix':
+    '请确认浏览器能访问授权端点、本应用能访问其他端点；错误的端点可用 LAZYCAT_AUTH_OIDC_AUTH_URI / _TOKEN_URI / _USERINFO_URI 或 OIDC_JWKS_URI 覆盖。',
+  'endpoints.otherHost.casdoorFix':
+    'Casdoor 根据 origin / originFrontend 生成端点：请把 origin 设置为浏览器和本应用共同使用的地址，并重启 Casdoor。',
 
   'scopes.ok': '请求的权限范围均受支持：{scopes}。',
   'scopes.unadvertised': '身份提供方未声明 scopes_supported；应用按配置请求 {scopes}。',
@@ -88,7 +92,8 @@ export const zhCN: Messages = {
   'jwks.missing.fix': '请将 OIDC_JWKS_URI 设置为身份提供方的密钥集地址（懒猫微服为 https://<盒子>.heiyu.space/sys/oauth/keys）。',
 
   'credentials.ok': '客户端 {clientId} 已通过认证：令牌端点只拒绝了测试用的授权码（{error}）。',
-  'credentials.casdoorOk': '客户端 ID {clientId} 已被接受（{error}）。Casdoor 只在授权码有效后才校验密钥，因此密钥错误会在首次登录时才显现。',
+  'credentials.casdoorOk':
+    '客户端 ID {clientId} 已被接受（{error}）。Casdoor 只在授权码有效后才校验密钥，因此密钥错误会在首次登录时才显现。',
   'credentials.rejected': '身份提供方拒绝了客户端凭据（HTTP {status} {error} {detail}）。',
   'credentials.fix':
     '请检查 LAZYCAT_AUTH_OIDC_CLIENT_ID 和 LAZYCAT_AUTH_OIDC_CLIENT_SECRET（在懒猫微服上密钥每次重启都会变化：请从环境变量读取，不要复制保存）；如果身份提供方要求另一种客户端认证方式，请设置 OIDC_CLIENT_AUTH=client_secret_post 或 client_secret_basic。',
@@ -96,7 +101,8 @@ export const zhCN: Messages = {
     '令牌端点拒绝了 client_secret_basic（HTTP {status} {error}），却接受了相同凭据的 client_secret_post：它没有对 Basic 凭据做 URL 解码（RFC 6749 §2.3.1），而 openid-client 会在其中对客户端 ID {clientId} 做百分号编码（连 "-" 和 "." 也编码）。',
   'credentials.basicUndecoded.autoFix':
     '登录不受影响：OIDC_CLIENT_AUTH=auto 时，应用会用 client_secret_post 重试一次该请求，并在之后一直使用它。设置 OIDC_CLIENT_AUTH=client_secret_post 可省去第一次被拒绝的请求。',
-  'credentials.basicUndecoded.fix': '请设置 OIDC_CLIENT_AUTH=client_secret_post（或 auto）：使用 client_secret_basic 时，在此身份提供方的每次登录都会失败。',
+  'credentials.basicUndecoded.fix':
+    '请设置 OIDC_CLIENT_AUTH=client_secret_post（或 auto）：使用 client_secret_basic 时，在此身份提供方的每次登录都会失败。',
   'credentials.grant': '该客户端不允许使用授权码流程（{error}：{detail}）。',
   'credentials.grant.fix': '请在身份提供方上为该客户端启用 authorization_code（以及 refresh_token）授权类型。',
   'credentials.casdoorStatus': 'Casdoor 返回 HTTP 200 但内容是错误："{detail}"。',

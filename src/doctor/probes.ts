@@ -12,7 +12,9 @@ function unreachable(id: CheckId, url: string, failure: NetFailure, detail: stri
   const vars = { url, host: u.host, detail, sec: String(timeoutSec), variable };
   // An https URL on a port that speaks plain http: the one TLS failure with an obvious fix.
   const plainHttp = failure === 'tls' && /WRONG_VERSION|packet length/i.test(detail) && u.protocol === 'https:';
-  const fixVars = plainHttp ? { ...vars, suggested: url.replace(/^https:/, 'http:').replace(/\/\.well-known\/openid-configuration$/, '') } : vars;
+  const fixVars = plainHttp
+    ? { ...vars, suggested: url.replace(/^https:/, 'http:').replace(/\/\.well-known\/openid-configuration$/, '') }
+    : vars;
   return finding(id, 'fail', `net.${failure}`, vars, { key: plainHttp ? 'fix.net.plainHttp' : `fix.net.${failure}`, vars: fixVars });
 }
 
@@ -25,15 +27,28 @@ export interface Discovered {
 export async function probeDiscovery(oidc: OidcConfig): Promise<Discovered> {
   const url = `${oidc.issuer}/.well-known/openid-configuration`;
   const out = await probe(url, oidc.httpTimeoutSec, { headers: { accept: 'application/json' } });
-  if (!out.ok) return { finding: unreachable('discovery', url, out.failure, out.detail, oidc.httpTimeoutSec, 'LAZYCAT_AUTH_OIDC_ISSUER_URI') };
+  if (!out.ok)
+    return { finding: unreachable('discovery', url, out.failure, out.detail, oidc.httpTimeoutSec, 'LAZYCAT_AUTH_OIDC_ISSUER_URI') };
   const { answer } = out;
   const fix = { key: 'fix.discovery.issuer' as const };
   if (answer.status !== 200) {
     const location = answer.headers.get('location');
-    return { finding: finding('discovery', 'fail', 'discovery.status', { url, status: String(answer.status), location: location ? ` → ${location}` : '' }, fix), answer };
+    return {
+      finding: finding(
+        'discovery',
+        'fail',
+        'discovery.status',
+        { url, status: String(answer.status), location: location ? ` → ${location}` : '' },
+        fix,
+      ),
+      answer,
+    };
   }
   if (!isObject(answer.json)) {
-    return { finding: finding('discovery', 'fail', 'discovery.notJson', { url, type: answer.headers.get('content-type') ?? '?' }, fix), answer };
+    return {
+      finding: finding('discovery', 'fail', 'discovery.notJson', { url, type: answer.headers.get('content-type') ?? '?' }, fix),
+      answer,
+    };
   }
   if (typeof answer.json.issuer !== 'string') return { finding: finding('discovery', 'fail', 'discovery.noIssuer', { url }, fix), answer };
   return {
@@ -57,14 +72,20 @@ export async function probeJwks(oidc: OidcConfig, jwksUri: string, algs: string[
   if (!out.ok) return { finding: unreachable('jwks', jwksUri, out.failure, out.detail, oidc.httpTimeoutSec, 'OIDC_JWKS_URI') };
   const keys = isObject(out.answer.json) && Array.isArray(out.answer.json.keys) ? out.answer.json.keys : undefined;
   if (out.answer.status !== 200 || !keys) {
-    return { finding: finding('jwks', 'fail', 'jwks.invalid', { url: jwksUri, status: String(out.answer.status) }, { key: 'jwks.fix' }), answer: out.answer };
+    return {
+      finding: finding('jwks', 'fail', 'jwks.invalid', { url: jwksUri, status: String(out.answer.status) }, { key: 'jwks.fix' }),
+      answer: out.answer,
+    };
   }
   const usable = keys.filter(
     (k): k is Record<string, unknown> => isObject(k) && (k.use === undefined || k.use === 'sig') && algsOf(k).some((a) => algs.includes(a)),
   );
   const vars = { url: jwksUri, algs: algs.join(', '), count: String(usable.length), total: String(keys.length) };
   if (!usable.length) return { finding: finding('jwks', 'fail', 'jwks.noKeys', vars, { key: 'jwks.fix' }), answer: out.answer };
-  return { finding: finding('jwks', 'ok', 'jwks.ok', { ...vars, kids: usable.map((k) => (typeof k.kid === 'string' ? k.kid : '?')).join(', ') }), answer: out.answer };
+  return {
+    finding: finding('jwks', 'ok', 'jwks.ok', { ...vars, kids: usable.map((k) => (typeof k.kid === 'string' ? k.kid : '?')).join(', ') }),
+    answer: out.answer,
+  };
 }
 
 const PROBE_CODE = 'lzc-oidc-doctor-probe';
@@ -125,11 +146,17 @@ export async function probeCredentials(oidc: OidcConfig, handle: ProviderHandle,
     return finding('credentials', 'ok', kind === 'casdoor' ? 'credentials.casdoorOk' : 'credentials.ok', vars);
   }
   const refused = error === 'invalid_client' || error === 'unauthorized_client' || status === 401;
-  if (refused && handle.clientAuth.method === 'client_secret_basic' && meta.token_endpoint_auth_methods_supported?.includes('client_secret_post')) {
+  if (
+    refused &&
+    handle.clientAuth.method === 'client_secret_basic' &&
+    meta.token_endpoint_auth_methods_supported?.includes('client_secret_post')
+  ) {
     const post = await redeemProbe(oidc, buildHandle({ ...oidc, clientAuth: 'client_secret_post' }, meta).config);
     if (post.captured && codeRefused(post.captured)) {
       const auto = oidc.clientAuth === 'auto';
-      return finding('credentials', auto ? 'warn' : 'fail', 'credentials.basicUndecoded', vars, { key: auto ? 'credentials.basicUndecoded.autoFix' : 'credentials.basicUndecoded.fix' });
+      return finding('credentials', auto ? 'warn' : 'fail', 'credentials.basicUndecoded', vars, {
+        key: auto ? 'credentials.basicUndecoded.autoFix' : 'credentials.basicUndecoded.fix',
+      });
     }
   }
   if (error === 'invalid_client' || status === 401) return finding('credentials', 'fail', 'credentials.rejected', vars, credentialsFix);
@@ -139,7 +166,13 @@ export async function probeCredentials(oidc: OidcConfig, handle: ProviderHandle,
   if (b.status === 'error') {
     // Casdoor's internal failures: HTTP 200 {"status":"error","msg":…}; a client lookup failure is the credentials.
     const aboutClient = /client|secret|application/i.test(vars.detail);
-    return finding('credentials', aboutClient ? 'fail' : 'warn', 'credentials.casdoorStatus', vars, aboutClient ? credentialsFix : { key: 'credentials.casdoorStatus.fix' });
+    return finding(
+      'credentials',
+      aboutClient ? 'fail' : 'warn',
+      'credentials.casdoorStatus',
+      vars,
+      aboutClient ? credentialsFix : { key: 'credentials.casdoorStatus.fix' },
+    );
   }
   return finding('credentials', 'warn', 'credentials.unexpected', vars);
 }

@@ -4,15 +4,38 @@ import { ConfigError, loadConfig, rawIssuerOf, type Env } from '../config/load.t
 import type { Locale } from '../i18n/index.ts';
 import { buildHandle, type ProviderHandle } from '../oidc/client.ts';
 import {
-  checkClock, checkEndpoints, checkIssuer, checkLifecycle, checkPkce, checkRedirect, checkScopes,
-  finding, providerKind, type CheckId, type Finding,
+  checkClock,
+  checkEndpoints,
+  checkIssuer,
+  checkLifecycle,
+  checkPkce,
+  checkRedirect,
+  checkScopes,
+  finding,
+  providerKind,
+  type CheckId,
+  type Finding,
 } from './checks.ts';
 import type { Answer } from './http.ts';
 import type { DoctorKey } from './messages.en.ts';
 import { text } from './messages.ts';
 import { probeCredentials, probeDiscovery, probeJwks } from './probes.ts';
 
-const ORDER: CheckId[] = ['config', 'discovery', 'issuer', 'endpoints', 'scopes', 'pkce', 'jwks', 'credentials', 'redirect', 'clock', 'logout', 'revocation', 'refresh'];
+const ORDER: CheckId[] = [
+  'config',
+  'discovery',
+  'issuer',
+  'endpoints',
+  'scopes',
+  'pkce',
+  'jwks',
+  'credentials',
+  'redirect',
+  'clock',
+  'logout',
+  'revocation',
+  'refresh',
+];
 
 const skipped = (ids: CheckId[], key: DoctorKey): Finding[] => ids.map((id) => finding(id, 'skip', key));
 
@@ -34,7 +57,14 @@ export async function runDoctor(env: Env): Promise<Finding[]> {
   if (oidc.discovery) {
     const discovered = await probeDiscovery(oidc);
     out.push(discovered.finding);
-    if (!discovered.doc) return sorted([...out, ...skipped(ORDER.slice(2).filter((id) => id !== 'redirect'), 'skip.discovery')]);
+    if (!discovered.doc)
+      return sorted([
+        ...out,
+        ...skipped(
+          ORDER.slice(2).filter((id) => id !== 'redirect'),
+          'skip.discovery',
+        ),
+      ]);
     doc = discovered.doc;
     dated = discovered.answer;
     // The raw variable, before loadConfig strips a trailing slash, so the doctor can tell the user about it.
@@ -55,7 +85,10 @@ export async function runDoctor(env: Env): Promise<Finding[]> {
   const kind = providerKind(meta);
   out.push(checkEndpoints(oidc, meta, kind), checkPkce(meta, kind), ...checkLifecycle(oidc, meta, kind));
   if (!handle) {
-    out.push(finding('jwks', 'fail', 'jwks.missing', undefined, { key: 'jwks.missing.fix' }), ...skipped(['scopes', 'credentials'], 'skip.handle'));
+    out.push(
+      finding('jwks', 'fail', 'jwks.missing', undefined, { key: 'jwks.missing.fix' }),
+      ...skipped(['scopes', 'credentials'], 'skip.handle'),
+    );
   } else {
     out.push(checkScopes(oidc, meta, handle.scopes, kind));
     const [jwks, credentials] = await Promise.all([

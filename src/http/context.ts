@@ -54,7 +54,9 @@ class RequestContext implements OidcContext {
   async accessToken(): Promise<string | undefined> {
     if (!this.isAuthenticated()) return undefined;
     // The refresh middleware already ran for this request; run it again in case the token aged since.
-    await new Promise<void>((resolve, reject) => this.#refresh(this.#req, this.#res, (err?: unknown) => (err === undefined ? resolve() : reject(err))));
+    await new Promise<void>((resolve, reject) =>
+      this.#refresh(this.#req, this.#res, (err?: unknown) => (err === undefined ? resolve() : reject(err))),
+    );
     if (!this.isAuthenticated()) return undefined;
     const tokens = await this.#writes.tokens(this.#req.sessionID);
     if (!tokens || (tokens.expiresAt !== undefined && tokens.expiresAt <= Date.now())) return undefined;

@@ -18,7 +18,13 @@ const firstValue = (header: string | undefined): string | undefined => header?.s
  */
 export function proxyTrust(setting: boolean | number | string): ProxyTrust {
   const trust =
-    setting === true ? () => true : setting === false ? () => false : typeof setting === 'number' ? (_: string, i: number) => i < setting : proxyaddr.compile(setting.split(',').map((s) => s.trim()));
+    setting === true
+      ? () => true
+      : setting === false
+        ? () => false
+        : typeof setting === 'number'
+          ? (_: string, i: number) => i < setting
+          : proxyaddr.compile(setting.split(',').map((s) => s.trim()));
   // Whether the peer is a trusted proxy, once per connection (its address cannot change): parsing the address
   // against TRUST_PROXY on every request of a keep-alive connection showed in the profile of each signed-in request.
   const trustedPeers = new WeakMap<object, boolean>();

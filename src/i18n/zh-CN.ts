@@ -23,7 +23,8 @@ export const zhCN = {
   'error.OIDC_TOKEN_REJECTED': '身份令牌未通过校验，因此没有为你登录。',
   'error.OIDC_INVALID_CALLBACK': '登录回调内容不完整。',
   'error.SESSION_STORE_UNAVAILABLE': '会话存储暂时不可用，请稍后再试。',
-  'error.SIGN_OUT_UNCONFIRMED': '您已在此浏览器中退出登录，但服务器暂时无法确认会话已结束。如果这是共用或丢失的设备，请稍后重新登录并选择“在所有设备上退出”。',
+  'error.SIGN_OUT_UNCONFIRMED':
+    '您已在此浏览器中退出登录，但服务器暂时无法确认会话已结束。如果这是共用或丢失的设备，请稍后重新登录并选择“在所有设备上退出”。',
   'error.CSRF_INVALID': '表单已过期，请刷新页面后重试。',
   'error.AUTH_REQUIRED': '请先登录再查看此页面。',
   'error.FORBIDDEN': '你没有权限查看此页面。',

@@ -5,7 +5,8 @@ export type { Logger };
 
 // Anything shaped like a JWT, wherever it hides in a message or a cause.
 const JWT_LIKE = /eyJ[\w-]{6,}\.[\w-]{6,}\.[\w-]*/g;
-const SECRET_KEYS = /^(access_token|id_token|refresh_token|logout_token|code|code_verifier|client_secret|password|cookie|authorization|set-cookie|id_token_hint|state|nonce|secret|token)$/i;
+const SECRET_KEYS =
+  /^(access_token|id_token|refresh_token|logout_token|code|code_verifier|client_secret|password|cookie|authorization|set-cookie|id_token_hint|state|nonce|secret|token)$/i;
 // Error codes (OAUTH_…, ERR_…, our own) are not secrets, unlike an OAuth authorization `code`.
 const ERROR_CODE = /^[A-Z][A-Z0-9_]+$/;
 

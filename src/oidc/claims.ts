@@ -43,7 +43,11 @@ export function rebuildUser(previous: SessionUser, idClaims: JWTPayload, userinf
  * Userinfo for `accessToken`, checked to be about `sub`; undefined when the provider has no userinfo endpoint.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse
  */
-export async function fetchClaims(provider: ProviderHandle, accessToken: string, sub: string): Promise<Record<string, unknown> | undefined> {
+export async function fetchClaims(
+  provider: ProviderHandle,
+  accessToken: string,
+  sub: string,
+): Promise<Record<string, unknown> | undefined> {
   if (!provider.userinfoEndpoint) return undefined;
   return oc.fetchUserInfo(provider.config, accessToken, sub);
 }
@@ -65,7 +69,8 @@ export function claimsDue(info: TokenInfo | undefined, cfg: Pick<OidcConfig, 'us
  * fail a check (ended), or anything else, an outage or a broken answer, which is no reason to sign anyone out.
  */
 export function claimsFailure(err: unknown): Exclude<ClaimsOutcome, { kind: 'updated' }> {
-  if (userinfoRefused(err)) return { kind: 'ended', error: new AppError('OIDC_TOKEN_REJECTED', { message: 'userinfo refused the access token', cause: err }) };
+  if (userinfoRefused(err))
+    return { kind: 'ended', error: new AppError('OIDC_TOKEN_REJECTED', { message: 'userinfo refused the access token', cause: err }) };
   const error = fromOidcError(err);
   return error.code === 'OIDC_TOKEN_REJECTED' ? { kind: 'ended', error } : { kind: 'unavailable', error };
 }

@@ -21,7 +21,10 @@ export interface ProviderHandle {
   /** Signature algorithms we accept for ID tokens: asymmetric only, never `none`, never HS*. */
   idTokenAlgs: string[];
   jwks: JWTVerifyGetKey;
-  /** The same keys for back-channel logout tokens, which anyone can POST: a 30 s refetch cooldown so forged kids cannot make us hammer the provider. */
+  /**
+   * The same keys for back-channel logout tokens, which anyone can POST: a 30 s refetch cooldown so forged kids
+   * cannot make us hammer the provider.
+   */
   logoutJwks: JWTVerifyGetKey;
   endSessionEndpoint: string | undefined;
   revocationEndpoint: string | undefined;
@@ -73,7 +76,8 @@ function usesPlainHttp(cfg: OidcConfig): boolean {
 
 async function discover(cfg: OidcConfig): Promise<oc.ServerMetadata> {
   const options = { execute: usesPlainHttp(cfg) ? [oc.allowInsecureRequests] : [], timeout: cfg.httpTimeoutSec };
-  const from = async (issuer: string) => (await oc.discovery(new URL(issuer), cfg.clientId, undefined, oc.None(), options)).serverMetadata();
+  const from = async (issuer: string) =>
+    (await oc.discovery(new URL(issuer), cfg.clientId, undefined, oc.None(), options)).serverMetadata();
   try {
     return await from(cfg.issuer);
   } catch (err) {
@@ -141,8 +145,16 @@ export function buildHandle(cfg: OidcConfig, discovered: oc.ServerMetadata | und
     scopes,
     idTokenAlgs: algs.length ? algs : ['RS256'],
     // No cooldown: a signing-key rotation must be picked up by the very next sign-in; jose de-duplicates concurrent fetches.
-    jwks: createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: 0, timeoutDuration: cfg.httpTimeoutSec * 1000, [customFetch]: fetchKeySet }),
-    logoutJwks: createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: 30_000, timeoutDuration: cfg.httpTimeoutSec * 1000, [customFetch]: fetchKeySet }),
+    jwks: createRemoteJWKSet(new URL(metadata.jwks_uri), {
+      cooldownDuration: 0,
+      timeoutDuration: cfg.httpTimeoutSec * 1000,
+      [customFetch]: fetchKeySet,
+    }),
+    logoutJwks: createRemoteJWKSet(new URL(metadata.jwks_uri), {
+      cooldownDuration: 30_000,
+      timeoutDuration: cfg.httpTimeoutSec * 1000,
+      [customFetch]: fetchKeySet,
+    }),
     endSessionEndpoint: metadata.end_session_endpoint,
     revocationEndpoint: metadata.revocation_endpoint,
   };

@@ -45,8 +45,18 @@ export function createClientAuth(cfg: OidcConfig, metadata: oc.ServerMetadata, i
     let config = configs.get(method);
     if (!config) {
       const secret = cfg.clientSecret ?? '';
-      const auth = method === 'client_secret_basic' ? oc.ClientSecretBasic(secret) : method === 'client_secret_post' ? oc.ClientSecretPost(secret) : oc.None();
-      config = new oc.Configuration(metadata, cfg.clientId, { [oc.clockTolerance]: cfg.clockToleranceSec, ...(cfg.clientSecret && { client_secret: cfg.clientSecret }) }, auth);
+      const auth =
+        method === 'client_secret_basic'
+          ? oc.ClientSecretBasic(secret)
+          : method === 'client_secret_post'
+            ? oc.ClientSecretPost(secret)
+            : oc.None();
+      config = new oc.Configuration(
+        metadata,
+        cfg.clientId,
+        { [oc.clockTolerance]: cfg.clockToleranceSec, ...(cfg.clientSecret && { client_secret: cfg.clientSecret }) },
+        auth,
+      );
       config.timeout = cfg.httpTimeoutSec;
       if (insecureHttp) oc.allowInsecureRequests(config);
       configs.set(method, config);
@@ -56,7 +66,9 @@ export function createClientAuth(cfg: OidcConfig, metadata: oc.ServerMetadata, i
   let clientAuth = clientAuthFor(cfg, metadata.token_endpoint_auth_methods_supported);
   // Only auto mode's own choice of Basic is retried, and only until the provider has accepted one method.
   let fallback: ClientAuthUsed | undefined =
-    cfg.clientAuth === 'auto' && clientAuth === 'client_secret_basic' && metadata.token_endpoint_auth_methods_supported?.includes('client_secret_post')
+    cfg.clientAuth === 'auto' &&
+    clientAuth === 'client_secret_basic' &&
+    metadata.token_endpoint_auth_methods_supported?.includes('client_secret_post')
       ? 'client_secret_post'
       : undefined;
   const settle = (method: ClientAuthUsed): void => {

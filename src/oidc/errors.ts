@@ -58,7 +58,8 @@ export function fromOidcError(err: unknown): AppError {
   const code = (err as { code?: unknown } | null | undefined)?.code;
   if (typeof code === 'string') {
     if (invalidResponseSays(err, BAD_CALLBACK)) return new AppError('OIDC_INVALID_CALLBACK', { cause: err });
-    if (TOKEN_REJECTED_CODES.has(code) || invalidResponseSays(err, MALFORMED_JWT)) return new AppError('OIDC_TOKEN_REJECTED', { cause: err });
+    if (TOKEN_REJECTED_CODES.has(code) || invalidResponseSays(err, MALFORMED_JWT))
+      return new AppError('OIDC_TOKEN_REJECTED', { cause: err });
     if (PROVIDER_DOWN_CODES.has(code)) return new AppError('OIDC_PROVIDER_UNAVAILABLE', { cause: err });
     if (code.startsWith('OAUTH_')) return new AppError('OIDC_PROVIDER_ERROR', { cause: err });
   }

@@ -22,7 +22,10 @@ export interface PendingLogin {
  * @see https://www.rfc-editor.org/rfc/rfc7636
  * @see https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
  */
-export async function startLogin(provider: ProviderHandle, cfg: OidcConfig): Promise<{ url: URL; state: string; checks: PendingLogin['checks'] }> {
+export async function startLogin(
+  provider: ProviderHandle,
+  cfg: OidcConfig,
+): Promise<{ url: URL; state: string; checks: PendingLogin['checks'] }> {
   const pkceCodeVerifier = oc.randomPKCECodeVerifier();
   const state = oc.randomState();
   const expectedNonce = oc.randomNonce();
@@ -55,7 +58,9 @@ export async function finishLogin(
   now = Date.now(),
 ): Promise<{ user: SessionUser; tokens: StoredTokens }> {
   try {
-    const response = await provider.clientAuth.tokenRequest((config) => oc.authorizationCodeGrant(config, callbackUrl, { expectedState: state, ...pending.checks }));
+    const response = await provider.clientAuth.tokenRequest((config) =>
+      oc.authorizationCodeGrant(config, callbackUrl, { expectedState: state, ...pending.checks }),
+    );
     if (!response.id_token) throw new AppError('OIDC_TOKEN_REJECTED', { message: 'no id_token in token response' });
     const claims = await verifyIdToken(provider, response.id_token, cfg.clientId, cfg.clockToleranceSec);
     const userinfo = await fetchClaims(provider, response.access_token, String(claims.sub));

@@ -4,7 +4,20 @@ import type { SessionUser } from '../sessions/record.ts';
 const MAX_CLAIMS = 40;
 const MAX_STRING = 256;
 // Registered JWT claims and Casdoor's internal fields are noise in a profile table.
-const HIDDEN = new Set(['aud', 'azp', 'nonce', 'at_hash', 'c_hash', 'jti', 'nbf', 'tokenType', 'passwordSalt', 'totpSecret', 'recoveryCodes', 'password']);
+const HIDDEN = new Set([
+  'aud',
+  'azp',
+  'nonce',
+  'at_hash',
+  'c_hash',
+  'jti',
+  'nbf',
+  'tokenType',
+  'passwordSalt',
+  'totpSecret',
+  'recoveryCodes',
+  'password',
+]);
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v.slice(0, MAX_STRING) : undefined);
 
@@ -18,7 +31,7 @@ function displayClaims(all: Record<string, unknown>): SessionUser['claims'] {
     } else if (typeof value === 'number' || typeof value === 'boolean') {
       out[key] = value;
     } else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
-      out[key] = (value).slice(0, 50);
+      out[key] = value.slice(0, 50);
     }
   }
   return out;

@@ -32,7 +32,9 @@ export function sealer(secrets: readonly string[], purpose: string, form: Sealed
   const split = (sealed: string): [Buffer, Buffer, Buffer] | undefined => {
     if (form === 'compact') {
       const raw = Buffer.from(sealed, 'base64url');
-      return raw.length > IV_BYTES + TAG_BYTES ? [raw.subarray(0, IV_BYTES), raw.subarray(IV_BYTES, -TAG_BYTES), raw.subarray(-TAG_BYTES)] : undefined;
+      return raw.length > IV_BYTES + TAG_BYTES
+        ? [raw.subarray(0, IV_BYTES), raw.subarray(IV_BYTES, -TAG_BYTES), raw.subarray(-TAG_BYTES)]
+        : undefined;
     }
     const [version, iv, data, tag, ...rest] = sealed.split('.');
     if (version !== 'v1' || iv === undefined || data === undefined || tag === undefined || rest.length > 0) return undefined;
@@ -54,7 +56,9 @@ export function sealer(secrets: readonly string[], purpose: string, form: Sealed
       if (!parts) return undefined;
       const [iv, data, tag] = parts;
       for (const key of keys) {
-        const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES }).setAAD(Buffer.from(context)).setAuthTag(tag);
+        const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES })
+          .setAAD(Buffer.from(context))
+          .setAuthTag(tag);
         try {
           return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
         } catch {

@@ -38,13 +38,22 @@ export function lazyBackend(kind: SessionStoreKind, create: () => Promise<Sessio
       open().then((b) => b.store.get(sid, cb as never), cb);
     }
     override set(sid: string, sess: SessionData, cb?: Cb): void {
-      open().then((b) => b.store.set(sid, sess, cb as never), (err: unknown) => cb?.(err));
+      open().then(
+        (b) => b.store.set(sid, sess, cb as never),
+        (err: unknown) => cb?.(err),
+      );
     }
     override destroy(sid: string, cb?: Cb): void {
-      open().then((b) => b.store.destroy(sid, cb as never), (err: unknown) => cb?.(err));
+      open().then(
+        (b) => b.store.destroy(sid, cb as never),
+        (err: unknown) => cb?.(err),
+      );
     }
     override touch(sid: string, sess: SessionData, cb?: Cb): void {
-      open().then((b) => (b.store.touch ? b.store.touch(sid, sess, cb as never) : cb?.()), (err: unknown) => cb?.(err));
+      open().then(
+        (b) => (b.store.touch ? b.store.touch(sid, sess, cb as never) : cb?.()),
+        (err: unknown) => cb?.(err),
+      );
     }
   }
 

@@ -22,7 +22,10 @@ export const pendingLoginSealer = (secrets: readonly string[]): Sealer => sealer
 export function sealPendingLogin(seal: Sealer, state: string, login: PendingLogin): string {
   // Space-separated, not JSON: neither the verifier nor the nonce can hold a space (RFC 7636 §4.1, base64url), and
   // every byte saved here is carried by each of a browser's pending-login cookies.
-  return seal.seal(state, [login.checks.pkceCodeVerifier, login.checks.expectedNonce, login.createdAt.toString(36), login.returnTo].join(' '));
+  return seal.seal(
+    state,
+    [login.checks.pkceCodeVerifier, login.checks.expectedNonce, login.createdAt.toString(36), login.returnTo].join(' '),
+  );
 }
 
 /** The pending sign-in sealed for `state`, or undefined (another state, a forgery, a retired secret). */

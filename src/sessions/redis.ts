@@ -200,7 +200,10 @@ export async function createRedisBackend(
         const now = Date.now();
         const seconds = wholeSeconds(ttlSec);
         const multi = client.multi();
-        for (const [field, value] of [['sub', owner.sub], ['sid', owner.sid]] as const) {
+        for (const [field, value] of [
+          ['sub', owner.sub],
+          ['sid', owner.sid],
+        ] as const) {
           if (value === undefined) continue;
           const key = ownerKey(field, value);
           multi

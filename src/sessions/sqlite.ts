@@ -173,8 +173,7 @@ export function openSqliteBackend(
     ping: db.prepare('SELECT 1'),
     prune: EXPIRING_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`)),
   };
-  const parse = <T>(row: Record<string, unknown> | undefined): T | undefined =>
-    row ? (JSON.parse(String(row.value)) as T) : undefined;
+  const parse = <T>(row: Record<string, unknown> | undefined): T | undefined => (row ? (JSON.parse(String(row.value)) as T) : undefined);
 
   const kv: KeyValue = {
     get: <T>(key: string) => guarded(() => parse<T>(stmt.kvGet.get(key, Date.now()))),

@@ -6,4 +6,5 @@ import { sealer, type Sealer } from '../security/sealer.ts';
  */
 export type TokenCipher = Sealer;
 
-export const tokenCipher = (secrets: readonly string[]): TokenCipher => sealer(secrets, 'lzc-oidc tokens at rest: AES-256-GCM v1', 'versioned');
+export const tokenCipher = (secrets: readonly string[]): TokenCipher =>
+  sealer(secrets, 'lzc-oidc tokens at rest: AES-256-GCM v1', 'versioned');

@@ -8,9 +8,7 @@ import { storeKeys } from './keys.ts';
 export type StoredSession = SessionData & { cookie: unknown };
 
 export const getStored = (store: Store, id: string) =>
-  new Promise<StoredSession | undefined>((resolve, reject) =>
-    store.get(id, (e, s) => (e ? reject(e) : resolve((s) ?? undefined))),
-  );
+  new Promise<StoredSession | undefined>((resolve, reject) => store.get(id, (e, s) => (e ? reject(e) : resolve(s ?? undefined))));
 export const setStored = (store: Store, id: string, data: StoredSession) =>
   new Promise<void>((resolve, reject) => store.set(id, data, (e) => (e ? reject(e) : resolve())));
 const destroyStored = (store: Store, id: string) =>

@@ -33,7 +33,14 @@ describe('pages, API answers and logout', () => {
     expect(home.headers['cache-control']).toBe('no-store');
     const confirm = await agent.get('/logout');
     expect(confirm.headers['cache-control']).toBe('no-store');
-    expect((await agent.post('/logout').type('form').send({ csrf: csrfOf(confirm.text) })).status).toBe(303);
+    expect(
+      (
+        await agent
+          .post('/logout')
+          .type('form')
+          .send({ csrf: csrfOf(confirm.text) })
+      ).status,
+    ).toBe(303);
     // What the Back button gets, as the page was not kept: the signed-out home.
     const back = await agent.get('/');
     expect(back.text).not.toContain(name);
@@ -107,7 +114,10 @@ describe('pages, API answers and logout', () => {
 
     const confirm = await agent.get('/logout');
     expect(confirm.status).toBe(200);
-    const res = await agent.post('/logout').type('form').send({ csrf: csrfOf(confirm.text) });
+    const res = await agent
+      .post('/logout')
+      .type('form')
+      .send({ csrf: csrfOf(confirm.text) });
     expect(res.status).toBe(303);
     const endSession = new URL(res.headers.location!);
     expect(endSession.origin + endSession.pathname).toBe(stack.app.oidc.provider().endSessionEndpoint);
@@ -129,7 +139,11 @@ describe('pages, API answers and logout', () => {
   });
 
   it('answers an oversized form with 413 and a stable code', async () => {
-    const res = await request(stack.app.url).post('/logout').type('form').set('Accept', 'application/json').send({ csrf: 'x'.repeat(10_000) });
+    const res = await request(stack.app.url)
+      .post('/logout')
+      .type('form')
+      .set('Accept', 'application/json')
+      .send({ csrf: 'x'.repeat(10_000) });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -138,7 +152,10 @@ describe('pages, API answers and logout', () => {
     const idTokenHintOf = async (s: Stack): Promise<string | null> => {
       const agent = s.browser();
       await signIn(s, agent);
-      const res = await agent.post('/logout').type('form').send({ csrf: csrfOf((await agent.get('/logout')).text) });
+      const res = await agent
+        .post('/logout')
+        .type('form')
+        .send({ csrf: csrfOf((await agent.get('/logout')).text) });
       return new URL(res.headers.location!).searchParams.get('id_token_hint');
     };
     await withStack('certified', { env: { OIDC_LOGOUT_HINT: 'id_token' } }, async (s) => expect(await idTokenHintOf(s)).toMatch(/^eyJ/));
@@ -230,7 +247,12 @@ describe('provider down at boot', () => {
   it('starts anyway: /readyz 503 and a friendly 503 on /login, then recovers when the provider appears', async () => {
     const issuer = `http://127.0.0.1:${await freePort()}`;
     const app = await startApp(
-      { LAZYCAT_AUTH_OIDC_ISSUER_URI: issuer, LAZYCAT_AUTH_OIDC_CLIENT_ID: 'late-client', LAZYCAT_AUTH_OIDC_CLIENT_SECRET: 'late-secret', OIDC_DISCOVERY_RETRY_MAX: '1' },
+      {
+        LAZYCAT_AUTH_OIDC_ISSUER_URI: issuer,
+        LAZYCAT_AUTH_OIDC_CLIENT_ID: 'late-client',
+        LAZYCAT_AUTH_OIDC_CLIENT_SECRET: 'late-secret',
+        OIDC_DISCOVERY_RETRY_MAX: '1',
+      },
       { waitReady: false },
     );
     let provider;
@@ -270,7 +292,11 @@ describe('provider goes down after boot', () => {
       const agent = stack.browser();
       await signIn(stack, agent);
       await stack.provider.close();
-      await until(async () => (await request(stack.app.url).get('/login')).status === 503, 'the app to notice the provider is gone', 20_000);
+      await until(
+        async () => (await request(stack.app.url).get('/login')).status === 503,
+        'the app to notice the provider is gone',
+        20_000,
+      );
       const login = await request(stack.app.url).get('/login');
       expect(login.text).toContain('OIDC_PROVIDER_UNAVAILABLE');
       expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(200);

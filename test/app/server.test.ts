@@ -25,7 +25,6 @@ function startServer(env: Record<string, string>) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
-
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
@@ -34,7 +33,11 @@ describe('the server process', () => {
   it('zero-config first run: starts a dev provider, prints the demo users, and the whole sign-in works', async () => {
     const port = await freePort();
     const devPort = await freePort();
-    const server = startServer({ PORT: String(port), DEV_PROVIDER_PORT: String(devPort), DATA_DIR: mkdtempSync(path.join(tmpdir(), 'lzc-zero-')) });
+    const server = startServer({
+      PORT: String(port),
+      DEV_PROVIDER_PORT: String(devPort),
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'lzc-zero-')),
+    });
     await until(() => server.out().includes('Open http://localhost:'), 'the server to print its URL', 20_000);
     expect(server.out()).toContain(`Development sign-in provider: http://localhost:${devPort}`);
     expect(server.out()).toContain('alice / alice-password');
@@ -89,17 +92,31 @@ describe('the server process', () => {
 
   it('log lines are buffered, not lost: after a burst of requests, SIGTERM writes every request line, and "stopped" last', async () => {
     const port = await freePort();
-    const server = startServer({ PORT: String(port), DEV_PROVIDER_PORT: String(await freePort()), DATA_DIR: mkdtempSync(path.join(tmpdir(), 'lzc-logs-')) });
+    const server = startServer({
+      PORT: String(port),
+      DEV_PROVIDER_PORT: String(await freePort()),
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'lzc-logs-')),
+    });
     await until(() => server.out().includes('Open http://localhost:'), 'the server to start', 20_000);
     const ids = Array.from({ length: 300 }, (_, i) => `burst-${i}`);
-    const statuses = await Promise.all(ids.map((id) => fetch(`http://127.0.0.1:${port}/healthz`, { headers: { 'x-request-id': id } }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      ids.map((id) => fetch(`http://127.0.0.1:${port}/healthz`, { headers: { 'x-request-id': id } }).then((r) => r.status)),
+    );
     expect(statuses.every((s) => s === 200)).toBe(true);
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    const lines = server.out().split('\n').filter((l) => l.startsWith('{'));
+    const lines = server
+      .out()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     const logged = lines.map((l) => JSON.parse(l) as { msg: string; reqId?: string });
-    expect(logged.filter((l) => l.msg === 'request' && l.reqId?.startsWith('burst-')).map((l) => l.reqId).sort()).toEqual([...ids].sort());
+    expect(
+      logged
+        .filter((l) => l.msg === 'request' && l.reqId?.startsWith('burst-'))
+        .map((l) => l.reqId)
+        .sort(),
+    ).toEqual([...ids].sort());
     expect(logged.at(-1)?.msg).toBe('stopped');
   });
 
@@ -108,7 +125,8 @@ describe('the server process', () => {
     expect(await server.exited).toBe(1);
     const message = server.err();
     expect(message).toContain('Invalid configuration');
-    for (const name of ['LAZYCAT_AUTH_OIDC_CLIENT_ID', 'LAZYCAT_AUTH_OIDC_ISSUER_URI', 'SESSION_SECRET', 'OIDC_REDIRECT_URI']) expect(message).toContain(name);
+    for (const name of ['LAZYCAT_AUTH_OIDC_CLIENT_ID', 'LAZYCAT_AUTH_OIDC_ISSUER_URI', 'SESSION_SECRET', 'OIDC_REDIRECT_URI'])
+      expect(message).toContain(name);
     expect(message).not.toContain('do-not-print-me');
     expect(message).not.toMatch(/\n\s+at /);
   });

@@ -51,7 +51,15 @@ describe('loadConfig', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    for (const name of ['LAZYCAT_AUTH_OIDC_ISSUER_URI', 'LAZYCAT_AUTH_OIDC_CLIENT_ID', 'SESSION_SECRET', 'PORT', 'OIDC_CLOCK_TOLERANCE', 'REDIS_URL', 'OIDC_REDIRECT_URI']) {
+    for (const name of [
+      'LAZYCAT_AUTH_OIDC_ISSUER_URI',
+      'LAZYCAT_AUTH_OIDC_CLIENT_ID',
+      'SESSION_SECRET',
+      'PORT',
+      'OIDC_CLOCK_TOLERANCE',
+      'REDIS_URL',
+      'OIDC_REDIRECT_URI',
+    ]) {
       expect(message).toContain(name);
     }
     expect(message).not.toContain('hunter2-secret');
@@ -75,7 +83,11 @@ describe('loadConfig', () => {
 
   it('configures manually from explicit endpoints when there is no issuer', () => {
     const { LAZYCAT_AUTH_OIDC_ISSUER_URI: _drop, ...rest } = lazycat;
-    const c = loadConfig({ ...rest, LAZYCAT_AUTH_OIDC_AUTH_URI: 'https://box.heiyu.space/sys/oauth/auth', LAZYCAT_AUTH_OIDC_TOKEN_URI: 'https://box.heiyu.space/sys/oauth/token' });
+    const c = loadConfig({
+      ...rest,
+      LAZYCAT_AUTH_OIDC_AUTH_URI: 'https://box.heiyu.space/sys/oauth/auth',
+      LAZYCAT_AUTH_OIDC_TOKEN_URI: 'https://box.heiyu.space/sys/oauth/token',
+    });
     expect(c.oidc.discovery).toBe(false);
     expect(c.oidc.issuer).toBe('https://box.heiyu.space/sys/oauth');
     expect(c.oidc.endpoints.jwks).toBe('https://box.heiyu.space/sys/oauth/keys');
@@ -124,8 +136,13 @@ describe('loadConfig', () => {
     expect(c.oidc.refreshMarginSec).toBe(60);
     expect(c.oidc.userinfoRefreshIntervalSec).toBe(0);
     const d = loadConfig(lazycat);
-    expect({ interval: d.oidc.userinfoRefreshIntervalSec, prompt: d.oidc.offlineAccessPrompt }).toEqual({ interval: 300, prompt: 'consent' });
-    expect(problemsOf({ ...lazycat, OIDC_OFFLINE_ACCESS_PROMPT: 'login' }).join()).toMatch(/OIDC_OFFLINE_ACCESS_PROMPT must be one of consent, none/);
+    expect({ interval: d.oidc.userinfoRefreshIntervalSec, prompt: d.oidc.offlineAccessPrompt }).toEqual({
+      interval: 300,
+      prompt: 'consent',
+    });
+    expect(problemsOf({ ...lazycat, OIDC_OFFLINE_ACCESS_PROMPT: 'login' }).join()).toMatch(
+      /OIDC_OFFLINE_ACCESS_PROMPT must be one of consent, none/,
+    );
   });
 
   it('keeps OIDC_REDIRECT_URI over the derived one and always requests openid', () => {

@@ -78,7 +78,9 @@ describe('certified profile', () => {
   });
 
   it('runs the code flow with PKCE, userinfo, rotating refresh and revocation', async () => {
-    const { callback, tokens } = await signIn(config, creds(op, 'alice'), 'openid profile email groups offline_access', undefined, { prompt: 'consent' });
+    const { callback, tokens } = await signIn(config, creds(op, 'alice'), 'openid profile email groups offline_access', undefined, {
+      prompt: 'consent',
+    });
     expect(callback.searchParams.get('iss')).toBe(op.issuer);
     expect(tokens.claims()?.sub).toBe('alice');
     const refresh = tokens.refresh_token;
@@ -126,22 +128,37 @@ describe('certified profile', () => {
       return undefined;
     });
     expect(forms).toBe(0);
-    const tokens = await client.authorizationCodeGrant(config, new URL(back.location!), { pkceCodeVerifier: verifier, expectedState: 'again' });
+    const tokens = await client.authorizationCodeGrant(config, new URL(back.location!), {
+      pkceCodeVerifier: verifier,
+      expectedState: 'again',
+    });
     expect(tokens.refresh_token).toBeTypeOf('string');
   });
 
   it('ends the session through the end_session_endpoint', async () => {
     const browser = new ProviderBrowser();
     const { tokens } = await signIn(config, creds(op, 'bob'), 'openid', browser);
-    const end = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token ?? '', post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' });
+    const end = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token ?? '',
+      post_logout_redirect_uri: POST_LOGOUT_URI,
+      state: 'bye',
+    });
     const out = await logoutAtProvider(end.href, browser);
     expect(out.location).toBe(`${POST_LOGOUT_URI}?state=bye`);
     // The provider session is gone: the next authorization shows the sign-in form again.
     let forms = 0;
-    await browser.follow(client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).href, () => {
-      forms++;
-      return undefined;
-    });
+    await browser.follow(
+      client.buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        code_challenge: 'x'.repeat(43),
+        code_challenge_method: 'S256',
+      }).href,
+      () => {
+        forms++;
+        return undefined;
+      },
+    );
     expect(forms).toBe(1);
   });
 
@@ -176,8 +193,16 @@ describe('client authentication at the token endpoint', () => {
       const { verifier, callback } = await callbackWithCode(config, op);
       const wrong = await fetch(`${op.issuer}/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${op.clientId}:wrong-secret`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
+        headers: {
+          authorization: `Basic ${Buffer.from(`${op.clientId}:wrong-secret`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: callback.searchParams.get('code')!,
+          redirect_uri: REDIRECT_URI,
+          code_verifier: verifier,
+        }),
       });
       expect({ status: wrong.status, body: await wrong.json() }).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
       const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'st' });
@@ -192,18 +217,30 @@ describe('client authentication at the token endpoint', () => {
     try {
       const basic = await discover(op, client.ClientSecretBasic(op.clientSecret));
       const { verifier, callback } = await callbackWithCode(basic, op);
-      const error = await client.authorizationCodeGrant(basic, callback, { pkceCodeVerifier: verifier, expectedState: 'st' }).catch((e: unknown) => e);
+      const error = await client
+        .authorizationCodeGrant(basic, callback, { pkceCodeVerifier: verifier, expectedState: 'st' })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(client.WWWAuthenticateChallengeError);
       expect(error).toMatchObject({ status: 401 });
       const raw = await fetch(`${op.issuer}/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${op.clientId}:${op.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
+        headers: {
+          authorization: `Basic ${Buffer.from(`${op.clientId}:${op.clientSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: callback.searchParams.get('code')!,
+          redirect_uri: REDIRECT_URI,
+          code_verifier: verifier,
+        }),
       });
       expect(raw.status).toBe(200);
       const post = await discover(op, client.ClientSecretPost(op.clientSecret));
       const second = await callbackWithCode(post, op);
-      expect((await client.authorizationCodeGrant(post, second.callback, { pkceCodeVerifier: second.verifier, expectedState: 'st' })).id_token).toBeTypeOf('string');
+      expect(
+        (await client.authorizationCodeGrant(post, second.callback, { pkceCodeVerifier: second.verifier, expectedState: 'st' })).id_token,
+      ).toBeTypeOf('string');
     } finally {
       await op.close();
     }
@@ -294,7 +331,11 @@ describe('casdoor profile', () => {
       jwks_uri: `${op.issuer}/.well-known/jwks`,
       end_session_endpoint: `${op.issuer}/api/logout`,
     });
-    for (const absent of ['token_endpoint_auth_methods_supported', 'revocation_endpoint', 'authorization_response_iss_parameter_supported']) {
+    for (const absent of [
+      'token_endpoint_auth_methods_supported',
+      'revocation_endpoint',
+      'authorization_response_iss_parameter_supported',
+    ]) {
       expect(doc).not.toHaveProperty(absent);
     }
   });
@@ -328,7 +369,9 @@ describe('casdoor profile', () => {
     const stale = await fetch(`${op.issuer}/api/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(stale.status).toBe(200);
     expect(await stale.json()).toMatchObject({ status: 'error' });
-    await expect(client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck)).rejects.toMatchObject({ code: 'OAUTH_INVALID_RESPONSE' });
+    await expect(client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck)).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_RESPONSE',
+    });
 
     op.controls.tokenStatusError = 'Internal error';
     await expect(client.refreshTokenGrant(config, refreshed.refresh_token ?? '')).rejects.toMatchObject({ code: 'OAUTH_INVALID_RESPONSE' });
@@ -337,7 +380,11 @@ describe('casdoor profile', () => {
 
   it('logs out at /api/logout: redirect with state for a live hint, JSON error for a stale one', async () => {
     const { tokens } = await signIn(config, creds(op, 'admin'), 'openid');
-    const end = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token ?? '', post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' });
+    const end = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token ?? '',
+      post_logout_redirect_uri: POST_LOGOUT_URI,
+      state: 'bye',
+    });
     const ok = await fetch(end, { redirect: 'manual' });
     expect(ok.status).toBe(302);
     expect(ok.headers.get('location')).toBe(`${POST_LOGOUT_URI}?state=bye`);
@@ -388,10 +435,20 @@ describe('dev provider', () => {
     });
     try {
       expect(dev.users.map((u) => u.username)).toEqual(['alice', 'bob']);
-      const config = await client.discovery(new URL(issuer), 'dev-client', 'dev-secret', undefined, { execute: [client.allowInsecureRequests] });
+      const config = await client.discovery(new URL(issuer), 'dev-client', 'dev-secret', undefined, {
+        execute: [client.allowInsecureRequests],
+      });
       await expect(signIn(config, { username: 'alice', password: 'wrong' }, 'openid')).rejects.toThrow(/HTTP 401/);
-      await expect(signIn(config, { username: 'nobody', password: 'alice-password' }, 'openid')).rejects.toThrow(/Wrong username or password/);
-      const { tokens } = await signIn(config, { username: 'alice', password: 'alice-password' }, 'openid profile groups offline_access', undefined, { prompt: 'consent' });
+      await expect(signIn(config, { username: 'nobody', password: 'alice-password' }, 'openid')).rejects.toThrow(
+        /Wrong username or password/,
+      );
+      const { tokens } = await signIn(
+        config,
+        { username: 'alice', password: 'alice-password' },
+        'openid profile groups offline_access',
+        undefined,
+        { prompt: 'consent' },
+      );
       expect(tokens.refresh_token).toBeTypeOf('string');
       const info = await client.fetchUserInfo(config, tokens.access_token, 'alice');
       expect(info).toMatchObject({ groups: ['ADMIN'], name: 'Alice Admin' });
@@ -404,7 +461,13 @@ describe('dev provider', () => {
 
   it('answers 400 to a malformed percent-encoding and keeps serving', async () => {
     const issuer = `http://127.0.0.1:${await freePort()}`;
-    const dev = await startDevProvider({ issuer, clientId: 'dev-client', clientSecret: 'dev-secret', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [] });
+    const dev = await startDevProvider({
+      issuer,
+      clientId: 'dev-client',
+      clientSecret: 'dev-secret',
+      redirectUris: [REDIRECT_URI],
+      postLogoutRedirectUris: [],
+    });
     try {
       expect((await fetch(`${issuer}/avatar/%E0%A4%A.svg`)).status).toBe(400);
       // fetch() would normalise this request target; a raw request sends it as is.

@@ -13,7 +13,7 @@ describe('PKCE', () => {
   it.each([
     ['certified', 'pkce.unadvertised.fix'],
     ['casdoor', 'pkce.unadvertised.casdoorFix'],
-  ] as const)('not advertised (%s): a warning, with the profile\'s fix', async (profile, fixKey) => {
+  ] as const)("not advertised (%s): a warning, with the profile's fix", async (profile, fixKey) => {
     const middleware = editDiscovery((doc) => delete doc.code_challenge_methods_supported);
     await withProvider(profile, { middleware: [middleware] }, async (provider) => {
       const env = goodEnv(provider);
@@ -32,7 +32,10 @@ describe('PKCE', () => {
       const env = goodEnv(provider);
       const findings = await runDoctor(env);
       expect(fails(findings)).toEqual(['pkce']);
-      expect(check(findings, 'pkce')).toMatchObject({ message: { key: 'pkce.noS256', vars: { methods: 'plain' } }, fix: { key: 'pkce.noS256.fix' } });
+      expect(check(findings, 'pkce')).toMatchObject({
+        message: { key: 'pkce.noS256', vars: { methods: 'plain' } },
+        fix: { key: 'pkce.noS256.fix' },
+      });
       expect(outputs(findings, env).en).toMatch(/✘ PKCE\s+The provider lists only plain for PKCE, not S256/);
     });
   });
@@ -42,7 +45,7 @@ describe('endpoints on another host than the issuer', () => {
   it.each([
     ['certified', 'endpoints.otherHost.fix'],
     ['casdoor', 'endpoints.otherHost.casdoorFix'],
-  ] as const)('%s: a warning listing each one, with the profile\'s fix', async (profile, fixKey) => {
+  ] as const)("%s: a warning listing each one, with the profile's fix", async (profile, fixKey) => {
     // Same port, other host name: "localhost" is not the issuer's 127.0.0.1 to a browser or a cookie.
     let elsewhere: string[] = [];
     const middleware = editDiscovery((doc) => {
@@ -91,7 +94,10 @@ describe('JWKS unreachable', () => {
     await withProvider('casdoor', { middleware: [broken] }, async (provider) => {
       const findings = await runDoctor(goodEnv(provider));
       expect(fails(findings)).toEqual(['jwks']);
-      expect(check(findings, 'jwks')).toMatchObject({ message: { key: 'jwks.invalid', vars: { status: '500' } }, fix: { key: 'jwks.fix' } });
+      expect(check(findings, 'jwks')).toMatchObject({
+        message: { key: 'jwks.invalid', vars: { status: '500' } },
+        fix: { key: 'jwks.fix' },
+      });
     });
   });
 });
@@ -115,10 +121,22 @@ describe('redirect URI', () => {
 describe('sign-out, revocation and refresh verdicts', () => {
   type Verdict = [status: string, key: string, fix?: string];
   const EXPECTED: Array<[ProviderProfile, Record<'logout' | 'revocation' | 'refresh', Verdict>, string]> = [
-    ['certified', { logout: ['ok', 'logout.ok'], revocation: ['ok', 'revocation.ok'], refresh: ['ok', 'refresh.ok'] }, 'sign-out also ends the session at the provider'],
+    [
+      'certified',
+      { logout: ['ok', 'logout.ok'], revocation: ['ok', 'revocation.ok'], refresh: ['ok', 'refresh.ok'] },
+      'sign-out also ends the session at the provider',
+    ],
     // Lazycat's Dex: no end-session endpoint, so sign-out is local only, and that is expected there.
-    ['dex', { logout: ['warn', 'logout.none', 'logout.none.dexFix'], revocation: ['ok', 'revocation.none'], refresh: ['ok', 'refresh.dex'] }, 'sign-out is local only'],
-    ['casdoor', { logout: ['ok', 'logout.ok'], revocation: ['ok', 'revocation.casdoor'], refresh: ['ok', 'refresh.casdoor'] }, 'its /api/logout expires the token'],
+    [
+      'dex',
+      { logout: ['warn', 'logout.none', 'logout.none.dexFix'], revocation: ['ok', 'revocation.none'], refresh: ['ok', 'refresh.dex'] },
+      'sign-out is local only',
+    ],
+    [
+      'casdoor',
+      { logout: ['ok', 'logout.ok'], revocation: ['ok', 'revocation.casdoor'], refresh: ['ok', 'refresh.casdoor'] },
+      'its /api/logout expires the token',
+    ],
   ];
 
   it.each(EXPECTED)('%s', async (profile, expected, phrase) => {
@@ -139,7 +157,11 @@ describe('sign-out, revocation and refresh verdicts', () => {
   it('generic provider: refresh warns without offline_access requested, and without the refresh_token grant', async () => {
     await withProvider('certified', {}, async (provider) => {
       const findings = await runDoctor(goodEnv(provider, { OIDC_SCOPES: 'openid profile' }));
-      expect(check(findings, 'refresh')).toMatchObject({ status: 'warn', message: { key: 'refresh.offline' }, fix: { vars: { scopes: 'openid profile offline_access' } } });
+      expect(check(findings, 'refresh')).toMatchObject({
+        status: 'warn',
+        message: { key: 'refresh.offline' },
+        fix: { vars: { scopes: 'openid profile offline_access' } },
+      });
     });
     const middleware = editDiscovery((doc) => {
       doc.grant_types_supported = ['authorization_code'];

@@ -54,7 +54,10 @@ describe('npm run doctor', () => {
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as { ok: boolean; locale: string; checks: Array<{ id: string; status: string; fix?: string }> };
     expect(report).toMatchObject({ ok: false, locale: 'en' });
-    expect(report.checks.find((c) => c.id === 'credentials')).toMatchObject({ status: 'fail', fix: expect.stringContaining('LAZYCAT_AUTH_OIDC_CLIENT_SECRET') });
+    expect(report.checks.find((c) => c.id === 'credentials')).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('LAZYCAT_AUTH_OIDC_CLIENT_SECRET'),
+    });
   });
 
   it('speaks zh-CN from LANG=zh_CN.UTF-8, with the Chinese fix', async () => {

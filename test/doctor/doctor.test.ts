@@ -19,7 +19,18 @@ describe.each(['certified', 'dex', 'casdoor'] as const)('%s provider', (profile)
     const env = goodEnv(provider, { OIDC_SCOPES: 'openid profile email' });
     const findings = await runDoctor(env);
     expect(fails(findings)).toEqual([]);
-    for (const id of ['config', 'discovery', 'issuer', 'endpoints', 'scopes', 'pkce', 'jwks', 'credentials', 'redirect', 'clock'] as const) {
+    for (const id of [
+      'config',
+      'discovery',
+      'issuer',
+      'endpoints',
+      'scopes',
+      'pkce',
+      'jwks',
+      'credentials',
+      'redirect',
+      'clock',
+    ] as const) {
       expect(check(findings, id).status, id).toBe('ok');
     }
     outputs(findings, env);
@@ -71,7 +82,9 @@ describe('Casdoor', () => {
       expect(check(findings, 'issuer').fix?.key).toBe('issuer.casdoor.fix');
       expect(check(findings, 'endpoints').message.key).toBe('endpoints.devPort');
       const { en, zh } = outputs(findings, env);
-      expect(en).toContain(`Set Casdoor's origin to the one URL that both the browser and this app use (e.g. docker run -e origin=${provider.issuer}`);
+      expect(en).toContain(
+        `Set Casdoor's origin to the one URL that both the browser and this app use (e.g. docker run -e origin=${provider.issuer}`,
+      );
       expect(en).toContain('https://casdoor.lan');
       expect(zh).toContain('请把 Casdoor 的 origin 设置为浏览器和本应用共同使用的那个地址');
     });
@@ -83,7 +96,10 @@ describe('issuer spelling', () => {
     await withProvider('dex', {}, async (provider) => {
       const findings = await runDoctor(goodEnv(provider, { LAZYCAT_AUTH_OIDC_ISSUER_URI: `${provider.issuer}/` }));
       expect(fails(findings)).toEqual([]);
-      expect(check(findings, 'issuer')).toMatchObject({ status: 'warn', fix: { key: 'issuer.trailingSlash.fix', vars: { issuer: provider.issuer } } });
+      expect(check(findings, 'issuer')).toMatchObject({
+        status: 'warn',
+        fix: { key: 'issuer.trailingSlash.fix', vars: { issuer: provider.issuer } },
+      });
     });
   });
 
@@ -91,7 +107,11 @@ describe('issuer spelling', () => {
     await withProvider('dex', {}, async (provider) => {
       const https = provider.issuer.replace(/^http:/, 'https:');
       const findings = await runDoctor(goodEnv(provider, { LAZYCAT_AUTH_OIDC_ISSUER_URI: https }));
-      expect(check(findings, 'discovery')).toMatchObject({ status: 'fail', message: { key: 'net.tls' }, fix: { key: 'fix.net.plainHttp', vars: { suggested: provider.issuer } } });
+      expect(check(findings, 'discovery')).toMatchObject({
+        status: 'fail',
+        message: { key: 'net.tls' },
+        fix: { key: 'fix.net.plainHttp', vars: { suggested: provider.issuer } },
+      });
       expect(check(findings, 'issuer').status).toBe('skip');
     });
   });
@@ -102,7 +122,10 @@ describe('issuer spelling', () => {
     await withProvider('certified', { options: { issuer } }, async (provider) => {
       const configured = `http://127.0.0.1:${port}`;
       const findings = await runDoctor(goodEnv(provider, { LAZYCAT_AUTH_OIDC_ISSUER_URI: configured }));
-      expect(check(findings, 'issuer')).toMatchObject({ status: 'fail', message: { key: 'issuer.scheme', vars: { configured, discovered: issuer } } });
+      expect(check(findings, 'issuer')).toMatchObject({
+        status: 'fail',
+        message: { key: 'issuer.scheme', vars: { configured, discovered: issuer } },
+      });
     });
   });
 });
@@ -112,14 +135,22 @@ describe('provider and environment problems', () => {
     const provider = await startProvider('certified');
     await provider.close();
     const findings = await runDoctor(goodEnv(provider));
-    expect(check(findings, 'discovery')).toMatchObject({ status: 'fail', message: { key: 'net.refused' }, fix: { key: 'fix.net.refused' } });
+    expect(check(findings, 'discovery')).toMatchObject({
+      status: 'fail',
+      message: { key: 'net.refused' },
+      fix: { key: 'fix.net.refused' },
+    });
     expect(check(findings, 'jwks').status).toBe('skip');
   });
 
   it('non-200 discovery (issuer set to a wrong path)', async () => {
     await withProvider('dex', {}, async (provider) => {
       const findings = await runDoctor(goodEnv(provider, { LAZYCAT_AUTH_OIDC_ISSUER_URI: provider.url('/sys') }));
-      expect(check(findings, 'discovery')).toMatchObject({ status: 'fail', message: { key: 'discovery.status' }, fix: { key: 'fix.discovery.issuer' } });
+      expect(check(findings, 'discovery')).toMatchObject({
+        status: 'fail',
+        message: { key: 'discovery.status' },
+        fix: { key: 'fix.discovery.issuer' },
+      });
     });
   });
 
@@ -127,7 +158,11 @@ describe('provider and environment problems', () => {
     await withProvider('dex', {}, async (provider) => {
       const findings = await runDoctor(goodEnv(provider, { OIDC_SCOPES: 'openid profile phone groups' }));
       expect(fails(findings)).toEqual([]);
-      expect(check(findings, 'scopes')).toMatchObject({ status: 'warn', message: { key: 'scopes.dex', vars: { dropped: 'phone' } }, fix: { vars: { scopes: 'openid profile groups' } } });
+      expect(check(findings, 'scopes')).toMatchObject({
+        status: 'warn',
+        message: { key: 'scopes.dex', vars: { dropped: 'phone' } },
+        fix: { vars: { scopes: 'openid profile groups' } },
+      });
     });
   });
 
@@ -135,14 +170,18 @@ describe('provider and environment problems', () => {
     const findings = await runDoctor({ NODE_ENV: 'production' });
     expect(findings).toHaveLength(1);
     const { en } = outputs(findings, {});
-    for (const v of ['LAZYCAT_AUTH_OIDC_ISSUER_URI', 'LAZYCAT_AUTH_OIDC_CLIENT_ID', 'LAZYCAT_APP_DOMAIN', 'SESSION_SECRET']) expect(en).toContain(v);
+    for (const v of ['LAZYCAT_AUTH_OIDC_ISSUER_URI', 'LAZYCAT_AUTH_OIDC_CLIENT_ID', 'LAZYCAT_APP_DOMAIN', 'SESSION_SECRET'])
+      expect(en).toContain(v);
     expect(en).toMatch(/^✘ Configuration\s+4 configuration problem/m);
   });
 
   it('redirect URI not the one Lazycat registers for LAZYCAT_APP_DOMAIN', async () => {
     await withProvider('dex', {}, async (provider) => {
       const findings = await runDoctor(goodEnv(provider, { LAZYCAT_APP_DOMAIN: 'app.box.heiyu.space' }));
-      expect(check(findings, 'redirect')).toMatchObject({ status: 'fail', fix: { key: 'redirect.domain.fix', vars: { expected: 'https://app.box.heiyu.space/callback' } } });
+      expect(check(findings, 'redirect')).toMatchObject({
+        status: 'fail',
+        fix: { key: 'redirect.domain.fix', vars: { expected: 'https://app.box.heiyu.space/callback' } },
+      });
     });
   });
 
@@ -165,30 +204,36 @@ describe('provider and environment problems', () => {
 describe('a token endpoint that does not URL-decode Basic credentials', () => {
   const client = { clientId: 'cloud.lazycat.app.lzc-oidc' };
 
-  it.each(['invalid_client', 'unauthorized_client'] as const)('auto mode (%s): a warning that explains it and says the app copes', async (refusal) => {
-    await withProvider('certified', { client, rawBasicClientId: refusal }, async (provider) => {
-      const env = goodEnv(provider);
-      const findings = await runDoctor(env);
-      expect(fails(findings)).toEqual([]);
-      expect(check(findings, 'credentials')).toMatchObject({
-        status: 'warn',
-        message: { key: 'credentials.basicUndecoded', vars: { clientId: client.clientId, error: refusal } },
-        fix: { key: 'credentials.basicUndecoded.autoFix' },
+  it.each(['invalid_client', 'unauthorized_client'] as const)(
+    'auto mode (%s): a warning that explains it and says the app copes',
+    async (refusal) => {
+      await withProvider('certified', { client, rawBasicClientId: refusal }, async (provider) => {
+        const env = goodEnv(provider);
+        const findings = await runDoctor(env);
+        expect(fails(findings)).toEqual([]);
+        expect(check(findings, 'credentials')).toMatchObject({
+          status: 'warn',
+          message: { key: 'credentials.basicUndecoded', vars: { clientId: client.clientId, error: refusal } },
+          fix: { key: 'credentials.basicUndecoded.autoFix' },
+        });
+        const { en, zh } = outputs(findings, env);
+        expect(en).toContain('it does not URL-decode Basic credentials (RFC 6749 §2.3.1)');
+        expect(en).toContain('Set OIDC_CLIENT_AUTH=client_secret_post to skip the refused first attempt');
+        expect(zh).toContain('它没有对 Basic 凭据做 URL 解码（RFC 6749 §2.3.1）');
+        const basicThenPost = provider.events.token.map((t) => `${t.clientAuth} ${t.status}`);
+        expect(basicThenPost).toEqual([`client_secret_basic ${refusal === 'invalid_client' ? 401 : 400}`, 'client_secret_post 400']);
       });
-      const { en, zh } = outputs(findings, env);
-      expect(en).toContain('it does not URL-decode Basic credentials (RFC 6749 §2.3.1)');
-      expect(en).toContain('Set OIDC_CLIENT_AUTH=client_secret_post to skip the refused first attempt');
-      expect(zh).toContain('它没有对 Basic 凭据做 URL 解码（RFC 6749 §2.3.1）');
-      const basicThenPost = provider.events.token.map((t) => `${t.clientAuth} ${t.status}`);
-      expect(basicThenPost).toEqual([`client_secret_basic ${refusal === 'invalid_client' ? 401 : 400}`, 'client_secret_post 400']);
-    });
-  });
+    },
+  );
 
   it('OIDC_CLIENT_AUTH=client_secret_basic: a failure whose fix is client_secret_post', async () => {
     await withProvider('certified', { client, rawBasicClientId: 'invalid_client' }, async (provider) => {
       const findings = await runDoctor(goodEnv(provider, { OIDC_CLIENT_AUTH: 'client_secret_basic' }));
       expect(fails(findings)).toEqual(['credentials']);
-      expect(check(findings, 'credentials')).toMatchObject({ message: { key: 'credentials.basicUndecoded' }, fix: { key: 'credentials.basicUndecoded.fix' } });
+      expect(check(findings, 'credentials')).toMatchObject({
+        message: { key: 'credentials.basicUndecoded' },
+        fix: { key: 'credentials.basicUndecoded.fix' },
+      });
     });
   });
 

@@ -41,7 +41,11 @@ export function assertNoSecrets(output: string, env: Env): void {
   }
 }
 
-export async function withProvider<T>(profile: ProviderProfile, overrides: ProviderOverrides, fn: (p: TestProvider) => Promise<T>): Promise<T> {
+export async function withProvider<T>(
+  profile: ProviderProfile,
+  overrides: ProviderOverrides,
+  fn: (p: TestProvider) => Promise<T>,
+): Promise<T> {
   const provider = await startProvider(profile, overrides);
   try {
     return await fn(provider);

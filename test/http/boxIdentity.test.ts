@@ -31,6 +31,7 @@ describe('box identity', () => {
     const from = (remoteAddress: string) => ({ socket: { remoteAddress } }) as unknown as Request;
     expect(trust.viaTrustedProxy(from('127.0.0.1'))).toBe(true);
     expect(trust.viaTrustedProxy(from('::1'))).toBe(true);
-    for (const lan of ['192.168.1.20', '10.1.2.3', 'fd00::5', 'fe80::1', '169.254.1.1']) expect(trust.viaTrustedProxy(from(lan))).toBe(false);
+    for (const lan of ['192.168.1.20', '10.1.2.3', 'fd00::5', 'fe80::1', '169.254.1.1'])
+      expect(trust.viaTrustedProxy(from(lan))).toBe(false);
   });
 });

@@ -80,7 +80,13 @@ describe('callback failures', () => {
   it('shows access_denied from the provider as a 403 page with a sign-in-again link', async () => {
     const agent = stack.browser();
     const state = new URL(await beginSignIn(agent)).searchParams.get('state')!;
-    const res = await expectRejected(stack, agent, `/callback?error=access_denied&error_description=%3Cb%3Enope%3C%2Fb%3E&state=${state}&iss=${encodeURIComponent(stack.provider.issuer)}`, 403, 'OIDC_ACCESS_DENIED');
+    const res = await expectRejected(
+      stack,
+      agent,
+      `/callback?error=access_denied&error_description=%3Cb%3Enope%3C%2Fb%3E&state=${state}&iss=${encodeURIComponent(stack.provider.issuer)}`,
+      403,
+      'OIDC_ACCESS_DENIED',
+    );
     expect(res.text).not.toContain('<b>nope</b>');
   });
 
@@ -132,11 +138,19 @@ describe('callback failures', () => {
     const name = stack.app.config.session.cookieName;
     const fixedId = 'attacker-chosen-session-id';
     // The attacker plants a valid, signed, anonymous session id in the victim's browser.
-    await setStored(stack.app.sessions.store, fixedId, { cookie: { originalMaxAge: 600_000, expires: new Date(Date.now() + 600_000).toISOString() } } as never);
+    await setStored(stack.app.sessions.store, fixedId, {
+      cookie: { originalMaxAge: 600_000, expires: new Date(Date.now() + 600_000).toISOString() },
+    } as never);
     const victim = stack.browser();
-    victim.jar.setCookie(`${name}=${encodeURIComponent('s:' + sign(fixedId, stack.app.config.session.secrets[0]!))}; Path=/`, '127.0.0.1', '/');
+    victim.jar.setCookie(
+      `${name}=${encodeURIComponent('s:' + sign(fixedId, stack.app.config.session.secrets[0]!))}; Path=/`,
+      '127.0.0.1',
+      '/',
+    );
     expect((await signIn(stack, victim)).status).toBe(303);
-    const sidAfter = decodeURIComponent(victim.jar.getCookie(name, { domain: '127.0.0.1', path: '/', secure: false, script: false })!.value);
+    const sidAfter = decodeURIComponent(
+      victim.jar.getCookie(name, { domain: '127.0.0.1', path: '/', secure: false, script: false })!.value,
+    );
     expect(sidAfter.startsWith(`s:${fixedId}.`)).toBe(false);
     expect((await getStored(stack.app.sessions.store, fixedId))?.user).toBeUndefined();
     expect((await victim.get('/profile').set('Accept', 'application/json')).status).toBe(200);

@@ -42,7 +42,10 @@ describe.each([
       expect((await agent.get('/admin')).status).toBe(403);
       expect(refreshGrants(stack.provider).map((g) => g.status)).toEqual([200]);
       const after = (await ownSession(stack, agent)).data!.user;
-      expect({ groups: after.groups.map((g) => g.replace(/^built-in\//, '')), signedInAt: after.signedInAt }).toEqual({ groups: ['users'], signedInAt });
+      expect({ groups: after.groups.map((g) => g.replace(/^built-in\//, '')), signedInAt: after.signedInAt }).toEqual({
+        groups: ['users'],
+        signedInAt,
+      });
 
       user.groups = ['ADMIN'];
       await age(stack, agent, agedTokenInfo);
@@ -67,7 +70,9 @@ describe('Lazycat (Dex, no refresh token): userinfo re-read at OIDC_USERINFO_REF
       await age(stack, agent, claimsStale);
       expect((await agent.get('/admin')).status).toBe(403);
       expect((await json(agent)).body.user.groups).toEqual(['NORMAL']);
-      expect(stack.provider.events.userinfo.slice(calls).map((c) => ({ status: c.status, bearer: c.bearer }))).toEqual([{ status: 200, bearer: tokens!.accessToken }]);
+      expect(stack.provider.events.userinfo.slice(calls).map((c) => ({ status: c.status, bearer: c.bearer }))).toEqual([
+        { status: 200, bearer: tokens!.accessToken },
+      ]);
       expect(refreshGrants(stack.provider)).toEqual([]);
     });
   });
@@ -134,7 +139,10 @@ describe('certified provider without refresh tokens: userinfo re-read', () => {
       const { tokens } = await ownSession(stack, agent);
       const revoke = await fetch(stack.app.oidc.provider().revocationEndpoint!, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${stack.provider.clientId}:${stack.provider.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${stack.provider.clientId}:${stack.provider.clientSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams({ token: tokens!.accessToken }),
       });
       expect(revoke.status).toBe(200);

@@ -73,7 +73,14 @@ async function host(options: LazycatAuthOptions, build: (app: Express) => void =
 async function signIn(h: Host, username = 'alice', returnTo?: string) {
   const agent = request.agent(h.url);
   const authorize = await beginSignIn(agent, returnTo);
-  const callback = await agent.get(pathOf(await loginAtProvider(authorize, provider.users.find((u) => u.username === username)!)));
+  const callback = await agent.get(
+    pathOf(
+      await loginAtProvider(
+        authorize,
+        provider.users.find((u) => u.username === username)!,
+      ),
+    ),
+  );
   return { agent, callback };
 }
 
@@ -83,7 +90,15 @@ describe('lazycatAuth() in a host app', () => {
     const { agent, callback } = await signIn(h);
     expect(callback.headers.location).toBe('/');
     const me = await agent.get('/me').set('Accept', 'application/json');
-    expect(me.body).toEqual({ sub: 'alice', name: 'Alice Admin', username: 'alice', email: 'alice@example.test', picture: provider.url('/avatar/alice.svg'), groups: ['ADMIN'], issuer: provider.issuer });
+    expect(me.body).toEqual({
+      sub: 'alice',
+      name: 'Alice Admin',
+      username: 'alice',
+      email: 'alice@example.test',
+      picture: provider.url('/avatar/alice.svg'),
+      groups: ['ADMIN'],
+      issuer: provider.issuer,
+    });
   });
 
   it('answers afterSignIn when set, and refuses an off-site one', async () => {
@@ -166,7 +181,14 @@ describe('lazycatAuth() in a host app', () => {
 describe('cost and side effects', () => {
   it('building it reads no environment of its own accord, touches no disk and opens no socket: the store opens on first use', async () => {
     const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'lzc-lazy-')), 'not-yet');
-    const env = { NODE_ENV: 'test', LAZYCAT_AUTH_OIDC_ISSUER_URI: 'http://127.0.0.1:9/never', LAZYCAT_AUTH_OIDC_CLIENT_ID: 'x', OIDC_REDIRECT_URI: 'http://127.0.0.1:1/callback', SESSION_STORE: 'sqlite', DATA_DIR: dataDir };
+    const env = {
+      NODE_ENV: 'test',
+      LAZYCAT_AUTH_OIDC_ISSUER_URI: 'http://127.0.0.1:9/never',
+      LAZYCAT_AUTH_OIDC_CLIENT_ID: 'x',
+      OIDC_REDIRECT_URI: 'http://127.0.0.1:1/callback',
+      SESSION_STORE: 'sqlite',
+      DATA_DIR: dataDir,
+    };
     const auth = lazycatAuth({ env, logger: capturingLogger().logger });
     expect(existsSync(dataDir)).toBe(false);
     await auth.start();
@@ -188,7 +210,15 @@ describe('cost and side effects', () => {
     const { server, port } = await reservePort();
     const url = `http://127.0.0.1:${port}`;
     const { logger } = capturingLogger();
-    const config = loadConfig({ NODE_ENV: 'test', LAZYCAT_AUTH_OIDC_ISSUER_URI: provider.issuer, LAZYCAT_AUTH_OIDC_CLIENT_ID: provider.clientId, LAZYCAT_AUTH_OIDC_CLIENT_SECRET: provider.clientSecret, OIDC_REDIRECT_URI: `${url}/callback`, SESSION_STORE: 'memory', SESSION_SECRET: 'x'.repeat(32) });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LAZYCAT_AUTH_OIDC_ISSUER_URI: provider.issuer,
+      LAZYCAT_AUTH_OIDC_CLIENT_ID: provider.clientId,
+      LAZYCAT_AUTH_OIDC_CLIENT_SECRET: provider.clientSecret,
+      OIDC_REDIRECT_URI: `${url}/callback`,
+      SESSION_STORE: 'memory',
+      SESSION_SECRET: 'x'.repeat(32),
+    });
     const real = await createSessionBackend(config.session, logger);
     let reads = 0;
     let writes = 0;

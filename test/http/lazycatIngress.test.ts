@@ -41,7 +41,8 @@ afterAll(async () => {
 });
 
 /** Every record the server keeps (sessions, short-lived records, the owner index), live or not yet pruned. */
-const storedRows = () => db.prepare('SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM kv) + (SELECT count(*) FROM session_owners) AS n').get()!.n;
+const storedRows = () =>
+  db.prepare('SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM kv) + (SELECT count(*) FROM session_owners) AS n').get()!.n;
 
 const boxUser = (id: string, role: 'NORMAL' | 'ADMIN' = 'NORMAL') => ingress.login({ id, role });
 const providerUser = (username: string) => stack.provider.users.find((u) => u.username === username)!;
@@ -119,7 +120,7 @@ describe("every one of the app's domains signs in", () => {
     expect((await browser.get(`https://${APP}/profile`, JSON_ACCEPT)).status).toBe(200);
   });
 
-  it('a proxy that hands the app its own address as Host (the browser is on the app\'s name): /login signs in, no redirect loop', async () => {
+  it("a proxy that hands the app its own address as Host (the browser is on the app's name): /login signs in, no redirect loop", async () => {
     const start = await request(stack.app.url).get('/login').set('X-Forwarded-Proto', 'https');
     expect(start.status).toBe(303);
     expect(start.headers.location!.startsWith(`${stack.provider.issuer}/auth?`)).toBe(true);
@@ -184,7 +185,10 @@ describe('one shared address, and no server state for anonymous clients', () => 
     const browser = new BoxBrowser(ingress, boxUser('hank'));
     const start = await browser.get(`https://${APP}/login`);
     const state = new URL(start.location!).searchParams.get('state')!;
-    const res = await browser.get(`https://${APP}/callback?code=forged&state=${state}&iss=${encodeURIComponent(stack.provider.issuer)}`, JSON_ACCEPT);
+    const res = await browser.get(
+      `https://${APP}/callback?code=forged&state=${state}&iss=${encodeURIComponent(stack.provider.issuer)}`,
+      JSON_ACCEPT,
+    );
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(storedRows()).toBe(before);
   });
@@ -215,7 +219,11 @@ describe('one shared address, and no server state for anonymous clients', () => 
 describe('pending sign-ins and SESSION_SECRET rotation', () => {
   it('a sign-in started under the old secret finishes after rotation (newest encrypts, older decrypt), not once the old one is dropped', async () => {
     const [oldSecret, newSecret] = ['o'.repeat(40), 'n'.repeat(40)];
-    const env = { LAZYCAT_AUTH_OIDC_ISSUER_URI: stack.provider.issuer, LAZYCAT_AUTH_OIDC_CLIENT_ID: stack.provider.clientId, LAZYCAT_AUTH_OIDC_CLIENT_SECRET: stack.provider.clientSecret };
+    const env = {
+      LAZYCAT_AUTH_OIDC_ISSUER_URI: stack.provider.issuer,
+      LAZYCAT_AUTH_OIDC_CLIENT_ID: stack.provider.clientId,
+      LAZYCAT_AUTH_OIDC_CLIENT_SECRET: stack.provider.clientSecret,
+    };
     const redirect = { OIDC_REDIRECT_URI: stack.app.config.oidc.redirectUri };
     const before = await startApp({ ...env, ...redirect, SESSION_SECRET: oldSecret }, { sessions: stack.app.sessions });
     const rotated = await startApp({ ...env, ...redirect, SESSION_SECRET: `${newSecret},${oldSecret}` }, { sessions: stack.app.sessions });
@@ -227,7 +235,12 @@ describe('pending sign-ins and SESSION_SECRET rotation', () => {
         return { cookie, callback: new URL(await loginAtProvider(login.headers.location!, providerUser('user1'))) };
       };
       const finishAt = (app: typeof before, { cookie, callback }: Awaited<ReturnType<typeof startAt>>) =>
-        request(app.url).get(callback.pathname + callback.search).set('Host', APP).set('X-Forwarded-Proto', 'https').set('Cookie', cookie).set('Accept', 'application/json');
+        request(app.url)
+          .get(callback.pathname + callback.search)
+          .set('Host', APP)
+          .set('X-Forwarded-Proto', 'https')
+          .set('Cookie', cookie)
+          .set('Accept', 'application/json');
       expect((await finishAt(rotated, await startAt())).status).toBe(303);
       const refused = await finishAt(dropped, await startAt());
       expect(refused.status).toBe(400);

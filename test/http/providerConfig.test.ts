@@ -20,9 +20,19 @@ async function countingProxy(target: string): Promise<{ url: string; hits: () =>
     hits++;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
-    const upstream = await fetch(target, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined, redirect: 'manual' });
-    res.writeHead(upstream.status, Object.fromEntries([...upstream.headers].filter(([k]) => !['content-encoding', 'content-length', 'transfer-encoding'].includes(k))));
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)),
+    ) as Record<string, string>;
+    const upstream = await fetch(target, {
+      method: req.method,
+      headers,
+      body: chunks.length ? Buffer.concat(chunks) : undefined,
+      redirect: 'manual',
+    });
+    res.writeHead(
+      upstream.status,
+      Object.fromEntries([...upstream.headers].filter(([k]) => !['content-encoding', 'content-length', 'transfer-encoding'].includes(k))),
+    );
     res.end(Buffer.from(await upstream.arrayBuffer()));
   };
   const server = http.createServer((req, res) => void forward(req, res));
@@ -39,10 +49,17 @@ describe('provider configuration', () => {
   it('an explicit *_URI overrides the discovered endpoint', async () => {
     const provider = await startProvider('certified');
     cleanup.push(() => provider.close());
-    const discovered = await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json() as { userinfo_endpoint: string; token_endpoint: string };
+    const discovered = (await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json()) as {
+      userinfo_endpoint: string;
+      token_endpoint: string;
+    };
     const userinfo = await countingProxy(discovered.userinfo_endpoint);
     const token = await countingProxy(discovered.token_endpoint);
-    const app = await startApp({ ...envFor(provider), LAZYCAT_AUTH_OIDC_USERINFO_URI: userinfo.url, LAZYCAT_AUTH_OIDC_TOKEN_URI: token.url });
+    const app = await startApp({
+      ...envFor(provider),
+      LAZYCAT_AUTH_OIDC_USERINFO_URI: userinfo.url,
+      LAZYCAT_AUTH_OIDC_TOKEN_URI: token.url,
+    });
     cleanup.push(() => app.close());
     const res = await signIn(await stackOf(provider, app), request.agent(app.url));
     expect(res.status).toBe(303);
@@ -79,7 +96,9 @@ describe('clock tolerance (OIDC_CLOCK_TOLERANCE)', () => {
       env: { OIDC_CLOCK_TOLERANCE: tolerance },
       provider: {
         mutateTokenResponse: async (body) =>
-          typeof body.id_token === 'string' && signer.provider ? { ...body, id_token: await resign(signer.provider, body.id_token, change) } : body,
+          typeof body.id_token === 'string' && signer.provider
+            ? { ...body, id_token: await resign(signer.provider, body.id_token, change) }
+            : body,
       },
     });
     signer.provider = stack.provider;

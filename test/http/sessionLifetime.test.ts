@@ -70,7 +70,11 @@ describe('session lifetime', () => {
     await signIn(stack, agent);
     const { id, data } = await ownSession(stack, agent);
     // Created 7h50m ago: only 10 minutes of the 8 hours are left, less than the 1h idle window.
-    await setStored(stack.app.sessions.store, id, { ...data!, createdAt: Date.now() - (7 * 60 + 50) * 60_000, lastSeen: Date.now() - 10 * 60_000 });
+    await setStored(stack.app.sessions.store, id, {
+      ...data!,
+      createdAt: Date.now() - (7 * 60 + 50) * 60_000,
+      lastSeen: Date.now() - 10 * 60_000,
+    });
     const res = await json(agent);
     const cookie = setCookies(res).find((c) => c.startsWith(stack.app.config.session.cookieName))!;
     const expires = Date.parse(/Expires=([^;]+)/.exec(cookie)![1]!);

@@ -5,7 +5,6 @@ import { startApp } from '../fixtures/app.ts';
 import { loginAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 import { JWT } from '../fixtures/leaks.ts';
 
-
 describe.each(['certified', 'dex', 'casdoor'] as const)('sign-in against the %s provider', (profile) => {
   let stack: Stack;
   beforeAll(async () => {

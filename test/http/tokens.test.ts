@@ -38,7 +38,7 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
   };
   beforeAll(async () => {
     stack = await startStack('certified', {
-        env: { OIDC_SCOPES: 'openid profile email groups offline_access', OIDC_REFRESH_MARGIN: '60' },
+      env: { OIDC_SCOPES: 'openid profile email groups offline_access', OIDC_REFRESH_MARGIN: '60' },
       provider: {
         ttl: { accessToken: 300 },
         middleware: [outage],
@@ -63,17 +63,24 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
 
   it('asks for offline_access with prompt=consent, so the unmodified certified provider issues a refresh token', async () => {
     const { agent } = await signedIn();
-    expect(stack.provider.events.authorization.at(-1)!.params).toMatchObject({ prompt: 'consent', scope: expect.stringContaining('offline_access') });
+    expect(stack.provider.events.authorization.at(-1)!.params).toMatchObject({
+      prompt: 'consent',
+      scope: expect.stringContaining('offline_access'),
+    });
     expect((await ownSession(stack, agent)).tokens!.refreshToken).toBeTypeOf('string');
   });
 
   it('OIDC_OFFLINE_ACCESS_PROMPT=none sends no prompt, and this provider then grants no offline access', async () => {
-    await withStack('certified', { env: { OIDC_SCOPES: 'openid profile offline_access', OIDC_OFFLINE_ACCESS_PROMPT: 'none' } }, async (plain) => {
-      const agent = plain.browser();
-      expect((await signIn(plain, agent)).status).toBe(303);
-      expect(plain.provider.events.authorization.at(-1)!.params).not.toHaveProperty('prompt');
-      expect((await ownSession(plain, agent)).tokens!.refreshToken).toBeUndefined();
-    });
+    await withStack(
+      'certified',
+      { env: { OIDC_SCOPES: 'openid profile offline_access', OIDC_OFFLINE_ACCESS_PROMPT: 'none' } },
+      async (plain) => {
+        const agent = plain.browser();
+        expect((await signIn(plain, agent)).status).toBe(303);
+        expect(plain.provider.events.authorization.at(-1)!.params).not.toHaveProperty('prompt');
+        expect((await ownSession(plain, agent)).tokens!.refreshToken).toBeUndefined();
+      },
+    );
   });
 
   it('refreshes ahead of expiry and always keeps the newest rotated refresh token', async () => {
@@ -97,12 +104,16 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
   });
 
   it('does not refresh on every request when access tokens live no longer than the margin', async () => {
-    await withStack('certified', { env: { OIDC_SCOPES: 'openid offline_access', OIDC_REFRESH_MARGIN: '60' }, provider: { ttl: { accessToken: 60 } } }, async (short) => {
-      const agent = short.browser();
-      await signIn(short, agent);
-      for (let i = 0; i < 5; i++) expect((await json(agent)).status).toBe(200);
-      expect(refreshGrants(short.provider)).toEqual([]);
-    });
+    await withStack(
+      'certified',
+      { env: { OIDC_SCOPES: 'openid offline_access', OIDC_REFRESH_MARGIN: '60' }, provider: { ttl: { accessToken: 60 } } },
+      async (short) => {
+        const agent = short.browser();
+        await signIn(short, agent);
+        for (let i = 0; i < 5; i++) expect((await json(agent)).status).toBe(200);
+        expect(refreshGrants(short.provider)).toEqual([]);
+      },
+    );
   });
 
   it('lets exactly one of many parallel requests refresh, and loses no token', async () => {
@@ -125,7 +136,10 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     // Revoke the refresh token at the provider behind the app's back.
     const revoke = await fetch(stack.app.oidc.provider().revocationEndpoint!, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${stack.provider.clientId}:${stack.provider.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${stack.provider.clientId}:${stack.provider.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ token: s.tokens!.refreshToken! }),
     });
     expect(revoke.status).toBe(200);
@@ -156,7 +170,11 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
   });
 
   it.each([
-    ['unsupported_grant_type (Casdoor app without the refresh_token grant)', 400, { error: 'unsupported_grant_type', error_description: 'refresh_token not allowed' }],
+    [
+      'unsupported_grant_type (Casdoor app without the refresh_token grant)',
+      400,
+      { error: 'unsupported_grant_type', error_description: 'refresh_token not allowed' },
+    ],
     ['HTTP 200 {"status":"error"} (Casdoor, deleted user)', 200, { status: 'error', msg: "The user: built-in/alice doesn't exist" }],
   ])('ends the session when the provider refuses the refresh for good: %s', async (_case, status, body) => {
     const { agent } = await signedIn();
@@ -191,7 +209,10 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     const { agent } = await signedIn();
     const { tokens } = await ownSession(stack, agent);
     const before = stack.provider.events.revocation.length;
-    const res = await agent.post('/logout').type('form').send({ csrf: csrfOf((await agent.get('/logout')).text) });
+    const res = await agent
+      .post('/logout')
+      .type('form')
+      .send({ csrf: csrfOf((await agent.get('/logout')).text) });
     expect(res.status).toBe(303);
     const calls = stack.provider.events.revocation.slice(before);
     expect(calls.map((c) => c.params.token_type_hint)).toEqual(['refresh_token', 'access_token']);
@@ -205,7 +226,10 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     const before = stack.provider.events.revocation.length;
     tokenEndpointDown = true; // the outage shim also takes out /token/revocation
     try {
-      const res = await agent.post('/logout').type('form').send({ csrf: csrfOf((await agent.get('/logout')).text) });
+      const res = await agent
+        .post('/logout')
+        .type('form')
+        .send({ csrf: csrfOf((await agent.get('/logout')).text) });
       expect(res.status).toBe(303);
       expect(new URL(res.headers.location!).searchParams.get('id_token_hint')).toBeNull();
     } finally {
@@ -221,13 +245,16 @@ describe('refresh (certified provider: rotating refresh tokens, revocation, end-
     const a = await signedIn();
     const b = await signedIn();
     expect((await json(b.agent)).status).toBe(200);
-    const res = await a.agent.post('/logout').type('form').send({ csrf: csrfOf((await a.agent.get('/logout')).text), everywhere: '1' });
+    const res = await a.agent
+      .post('/logout')
+      .type('form')
+      .send({ csrf: csrfOf((await a.agent.get('/logout')).text), everywhere: '1' });
     expect(res.status).toBe(303);
     expect((await json(a.agent)).status).toBe(401);
     expect((await json(b.agent)).status).toBe(401);
   });
 
-  it('without a refresh token the session lives by its own lifetime, not the token\'s', async () => {
+  it("without a refresh token the session lives by its own lifetime, not the token's", async () => {
     await withStack('dex', {}, async (dex) => {
       const agent = dex.browser();
       await signIn(dex, agent);
@@ -253,7 +280,15 @@ describe('back-channel logout', () => {
   async function logoutToken(claims: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
     const { kid, privateKey } = stack.provider.app.signingKey();
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ iss: stack.provider.issuer, aud: stack.provider.clientId, iat: now, exp: now + 120, jti: crypto.randomUUID(), events: EVENT, ...claims })
+    return new SignJWT({
+      iss: stack.provider.issuer,
+      aud: stack.provider.clientId,
+      iat: now,
+      exp: now + 120,
+      jti: crypto.randomUUID(),
+      events: EVENT,
+      ...claims,
+    })
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'logout+jwt', ...header })
       .sign(privateKey);
   }
@@ -270,7 +305,7 @@ describe('back-channel logout', () => {
     expect((await json(agent)).status).toBe(401);
   });
 
-  it('ends one provider session by sid, leaving the user\'s other sessions alone', async () => {
+  it("ends one provider session by sid, leaving the user's other sessions alone", async () => {
     const first = stack.browser();
     const second = stack.browser();
     await signIn(stack, first);
@@ -294,8 +329,26 @@ describe('back-channel logout', () => {
 
   const SUB = 'some-user';
   it.each<[string, () => Promise<string>]>([
-    ['alg none', async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: stack.provider.issuer, aud: stack.provider.clientId, sub: SUB, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60, jti: 'x1', events: EVENT })).toString('base64url')}.`],
-    ['HS256 with the client secret', async () => new SignJWT({ iss: stack.provider.issuer, aud: stack.provider.clientId, sub: SUB, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60, jti: 'x2', events: EVENT }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(stack.provider.clientSecret))],
+    [
+      'alg none',
+      async () =>
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: stack.provider.issuer, aud: stack.provider.clientId, sub: SUB, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60, jti: 'x1', events: EVENT })).toString('base64url')}.`,
+    ],
+    [
+      'HS256 with the client secret',
+      async () =>
+        new SignJWT({
+          iss: stack.provider.issuer,
+          aud: stack.provider.clientId,
+          sub: SUB,
+          iat: Math.floor(Date.now() / 1000),
+          exp: Math.floor(Date.now() / 1000) + 60,
+          jti: 'x2',
+          events: EVENT,
+        })
+          .setProtectedHeader({ alg: 'HS256' })
+          .sign(new TextEncoder().encode(stack.provider.clientSecret)),
+    ],
     ['wrong iss', () => logoutToken({ sub: SUB, iss: 'https://evil.example' })],
     ['wrong aud', () => logoutToken({ sub: SUB, aud: 'another-client' })],
     ['missing events', () => logoutToken({ sub: SUB, events: undefined })],
@@ -364,7 +417,10 @@ describe('Casdoor logout', () => {
       await expireSoon(stack, agent);
       expect((await json(agent)).status).toBe(200); // refreshes: Casdoor deletes the old token row
       expect(refreshGrants(stack.provider).length).toBe(1);
-      const res = await agent.post('/logout').type('form').send({ csrf: csrfOf((await agent.get('/logout')).text) });
+      const res = await agent
+        .post('/logout')
+        .type('form')
+        .send({ csrf: csrfOf((await agent.get('/logout')).text) });
       expect(stack.provider.events.revocation).toEqual([]);
       const endSession = new URL(res.headers.location!);
       expect(endSession.pathname).toBe('/api/logout');

@@ -4,7 +4,12 @@ import type { TokenInfo } from '../../src/sessions/record.ts';
 
 const T0 = 1_700_000_000_000;
 const MIN = 60_000;
-const info = (lifetimeMs: number, extra: Partial<TokenInfo> = {}): TokenInfo => ({ obtainedAt: T0, expiresAt: T0 + lifetimeMs, refreshable: true, ...extra });
+const info = (lifetimeMs: number, extra: Partial<TokenInfo> = {}): TokenInfo => ({
+  obtainedAt: T0,
+  expiresAt: T0 + lifetimeMs,
+  refreshable: true,
+  ...extra,
+});
 
 describe('needsRefresh: the later of (expiry − margin) and (obtained + half the lifetime)', () => {
   it.each([

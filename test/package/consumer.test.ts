@@ -16,7 +16,11 @@ import repo from '../../package.json' with { type: 'json' };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const npm = (args: string[], cwd: string) =>
-  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
 
 let work: string;
 let app: string;
@@ -29,13 +33,27 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'lzc-consumer-'));
   // prepack builds dist/ first, as it does for a publish.
   npm(['pack', '--pack-destination', work], ROOT);
-  const tarball = path.join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+  const tarball = path.join(
+    work,
+    readdirSync(work).find((f) => f.endsWith('.tgz'))!,
+  );
   app = path.join(work, 'app');
   cpSync(path.join(ROOT, 'examples', 'basic'), app, { recursive: true });
   writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   // The same versions as the repository's lock, so they come from npm's cache.
   const dev = repo.devDependencies;
-  npm(['install', '--prefer-offline', tarball, `express@${repo.dependencies.express}`, `typescript@${dev.typescript}`, `@types/express@${dev['@types/express']}`, `@types/node@${dev['@types/node']}`], app);
+  npm(
+    [
+      'install',
+      '--prefer-offline',
+      tarball,
+      `express@${repo.dependencies.express}`,
+      `typescript@${dev.typescript}`,
+      `@types/express@${dev['@types/express']}`,
+      `@types/node@${dev['@types/node']}`,
+    ],
+    app,
+  );
 
   provider = await startProvider('certified');
   const port = await freePort();
@@ -55,9 +73,11 @@ beforeAll(async () => {
   });
   child.stdout?.on('data', (d: Buffer) => output.push(String(d)));
   child.stderr?.on('data', (d: Buffer) => output.push(String(d)));
-  await until(async () => (await fetch(`${url}/`).catch(() => undefined))?.status === 200, 'the consumer app to answer').catch((err: unknown) => {
-    throw new Error(`${String(err)}; its output: ${output.join('')}`);
-  });
+  await until(async () => (await fetch(`${url}/`).catch(() => undefined))?.status === 200, 'the consumer app to answer').catch(
+    (err: unknown) => {
+      throw new Error(`${String(err)}; its output: ${output.join('')}`);
+    },
+  );
   // A fresh app reads the provider's discovery document on its first request; under load that can take a moment.
   await until(async () => (await fetch(`${url}/login`, { redirect: 'manual' })).status === 303, 'the consumer app to reach its provider');
 }, 120_000);
@@ -79,7 +99,9 @@ async function signInAs(username: string): Promise<Agent> {
 
 describe('an outside Express app with the packed tarball installed', () => {
   it('type-checks req.oidc against the shipped .d.ts', () => {
-    expect(() => execFileSync(process.execPath, [path.join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { encoding: 'utf8' })).not.toThrow();
+    expect(() =>
+      execFileSync(process.execPath, [path.join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { encoding: 'utf8' }),
+    ).not.toThrow();
   });
 
   it('signs in from /login?returnTo=/me and gets the user as JSON', async () => {

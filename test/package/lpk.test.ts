@@ -12,7 +12,16 @@ import { ROOT, buildLpk, execRoute, manifestEnv, unpackLpk, type UnpackedLpk } f
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
 import { loginAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 import { freePort } from '../fixtures/app.ts';
-import { renderManifestEnv, selfSignedCert, snapshotTree, startPackagedApp, startTlsProxy, trustCertificate, type RunningApp, type TlsProxy } from './lazycatBox.ts';
+import {
+  renderManifestEnv,
+  selfSignedCert,
+  snapshotTree,
+  startPackagedApp,
+  startTlsProxy,
+  trustCertificate,
+  type RunningApp,
+  type TlsProxy,
+} from './lazycatBox.ts';
 import { findNativeProductionDeps, productionPackageDirs } from './nativeAddons.ts';
 
 /**
@@ -93,7 +102,8 @@ describe('lpk', () => {
     const readByApp = new Set<string>();
     for (const file of fs.readdirSync(path.join(lpk.contentDir, 'dist'), { recursive: true, encoding: 'utf8' })) {
       if (!file.endsWith('.js')) continue;
-      for (const m of fs.readFileSync(path.join(lpk.contentDir, 'dist', file), 'utf8').matchAll(/\bLAZYCAT_[A-Z_]+[A-Z]\b/g)) readByApp.add(m[0]);
+      for (const m of fs.readFileSync(path.join(lpk.contentDir, 'dist', file), 'utf8').matchAll(/\bLAZYCAT_[A-Z_]+[A-Z]\b/g))
+        readByApp.add(m[0]);
     }
     for (const name of new Set([...LAZYCAT_OIDC_VARS, 'LAZYCAT_APP_DOMAIN', 'LAZYCAT_BOX_DOMAIN', ...readByApp])) {
       if (LEGACY_ONLY.has(name)) continue;
@@ -130,16 +140,27 @@ describe('lpk', () => {
   });
 
   it('ships the compiled app, views and production node_modules, and no TypeScript sources or dev provider', () => {
-    expect(lpk.contentEntries).toEqual(expect.arrayContaining(['package.json', 'LICENSE', 'dist/app/server.js', 'dist/index.d.ts', 'views/', 'node_modules/express/package.json']));
+    expect(lpk.contentEntries).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'LICENSE',
+        'dist/app/server.js',
+        'dist/index.d.ts',
+        'views/',
+        'node_modules/express/package.json',
+      ]),
+    );
     for (const dep of Object.keys(pkgJson.dependencies)) {
       expect(fs.existsSync(path.join(lpk.contentDir, 'node_modules', dep, 'package.json')), dep).toBe(true);
     }
     const ours = lpk.contentEntries.filter((e) => !e.startsWith('node_modules/'));
-    expect(ours.filter((e) => e.startsWith('src/') || e.startsWith('devprovider/') || (e.endsWith('.ts') && !e.endsWith('.d.ts')))).toEqual([]);
+    expect(ours.filter((e) => e.startsWith('src/') || e.startsWith('devprovider/') || (e.endsWith('.ts') && !e.endsWith('.d.ts')))).toEqual(
+      [],
+    );
   });
 
   it('ships no devDependencies and no tests', () => {
-    const shipped = new Set(lpk.contentEntries.map((e) => (/^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(e))?.[1]).filter(Boolean));
+    const shipped = new Set(lpk.contentEntries.map((e) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(e)?.[1]).filter(Boolean));
     expect(shipped.size).toBeGreaterThan(0);
     for (const dev of ['vitest', 'oidc-provider', 'typescript', '@lazycatcloud/lzc-cli']) expect(shipped.has(dev), dev).toBe(false);
     // Any other devDependency may ship only as a transitive production dependency.
@@ -147,7 +168,9 @@ describe('lpk', () => {
     const leaked = Object.keys(pkgJson.devDependencies).filter((dev) => shipped.has(dev) && !prodNames.has(dev));
     expect(leaked).toEqual([]);
     // Our own tests only: dependencies' tarballs are what npm installed.
-    expect(lpk.contentEntries.filter((e) => !e.startsWith('node_modules/') && (e.startsWith('test/') || e.endsWith('.test.ts')))).toEqual([]);
+    expect(lpk.contentEntries.filter((e) => !e.startsWith('node_modules/') && (e.startsWith('test/') || e.endsWith('.test.ts')))).toEqual(
+      [],
+    );
   });
 
   it('ships no native addon (npm ls over the unpacked content)', () => {
@@ -189,7 +212,12 @@ describe('the unpacked app on a Lazycat-like box', () => {
   /** lzcos registers exactly https://${LAZYCAT_APP_DOMAIN}${oidc_redirect_path}, with a fresh secret per app start. */
   const startDex = (clientSecret: string, issuer?: string) =>
     startProvider('dex', {
-      client: { clientId: lpk.manifest.package, clientSecret, redirectUris: [`${proxy.origin}${lpk.manifest.application.oidc_redirect_path}`], anyLoopbackPort: false },
+      client: {
+        clientId: lpk.manifest.package,
+        clientSecret,
+        redirectUris: [`${proxy.origin}${lpk.manifest.application.oidc_redirect_path}`],
+        anyLoopbackPort: false,
+      },
       ...(issuer && { options: { issuer } }),
     });
 

@@ -57,7 +57,12 @@ export function unpackLpk(lpkPath: string, workDir: string): UnpackedLpk {
   // python3's zipfile: present on every dev and CI machine here, unlike unzip.
   const members = execFileSync(
     'python3',
-    ['-c', 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nz.extractall(sys.argv[2])\nprint("\\n".join(z.namelist()))', lpkPath, zipDir],
+    [
+      '-c',
+      'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nz.extractall(sys.argv[2])\nprint("\\n".join(z.namelist()))',
+      lpkPath,
+      zipDir,
+    ],
     { encoding: 'utf8' },
   )
     .split('\n')

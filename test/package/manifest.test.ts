@@ -70,7 +70,18 @@ const PACKAGE_YML_KEYS = [
   'import_resources',
 ];
 /** Static fields that LPK v1 reads from the manifest and LPK v2 from package.yml: they must agree. */
-const SHARED_STATIC_FIELDS = ['package', 'version', 'name', 'description', 'author', 'license', 'homepage', 'admin_only', 'unsupported_platforms', 'locales'];
+const SHARED_STATIC_FIELDS = [
+  'package',
+  'version',
+  'name',
+  'description',
+  'author',
+  'license',
+  'homepage',
+  'admin_only',
+  'unsupported_platforms',
+  'locales',
+];
 
 /** A Docker Hub node image named anywhere: node:<version…>[@sha256:…], optionally docker.io/library/. */
 const NODE_IMAGE_RE = /(?<![\w./-])(?:docker\.io\/)?(?:library\/)?node:\d[\w.-]*(?:@sha256:[0-9a-f]*)?/g;
@@ -93,7 +104,10 @@ describe('lzc-manifest.yml', () => {
   });
 
   it('uses the feature that sets its min_os_version, so the floor is no higher than needed', () => {
-    const needed = FEATURES.filter((f) => f.used(manifest, manifestText)).reduce((max, f) => (compareVersions(f.since, max) > 0 ? f.since : max), '0.0.0');
+    const needed = FEATURES.filter((f) => f.used(manifest, manifestText)).reduce(
+      (max, f) => (compareVersions(f.since, max) > 0 ? f.since : max),
+      '0.0.0',
+    );
     expect(manifest.min_os_version).toBe(needed);
   });
 
@@ -108,7 +122,13 @@ describe('lzc-manifest.yml', () => {
     const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
       .split('\0')
       // Tests make up references of their own; the lock file names npm packages, not images.
-      .filter((file) => file && !file.startsWith('test/') && file !== 'package-lock.json' && fs.statSync(path.join(ROOT, file), { throwIfNoEntry: false })?.isFile());
+      .filter(
+        (file) =>
+          file &&
+          !file.startsWith('test/') &&
+          file !== 'package-lock.json' &&
+          fs.statSync(path.join(ROOT, file), { throwIfNoEntry: false })?.isFile(),
+      );
     const mentions: string[] = [];
     for (const file of files) {
       for (const m of read(file).matchAll(NODE_IMAGE_RE)) mentions.push(`${file}: ${m[0]}`);
@@ -183,7 +203,10 @@ describe('NODE_IMAGE_RE', () => {
     expect([...text.matchAll(NODE_IMAGE_RE)].map((m) => m[0])).toEqual([image]);
   });
 
-  it.each([["import fs from 'node:fs';"], ['registry.lazycat.cloud/me/library/node:1f2e3d'], ['user node:node']])('finds none in %j', (text) => {
-    expect([...text.matchAll(NODE_IMAGE_RE)]).toEqual([]);
-  });
+  it.each([["import fs from 'node:fs';"], ['registry.lazycat.cloud/me/library/node:1f2e3d'], ['user node:node']])(
+    'finds none in %j',
+    (text) => {
+      expect([...text.matchAll(NODE_IMAGE_RE)]).toEqual([]);
+    },
+  );
 });

@@ -7,7 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** Loaders and build helpers that only a native addon depends on. */
-const NATIVE_HELPERS = ['node-gyp-build', 'node-gyp-build-optional-packages', 'prebuild-install', 'bindings', 'node-addon-api', 'nan', 'node-pre-gyp', '@mapbox/node-pre-gyp', 'cmake-js'];
+const NATIVE_HELPERS = [
+  'node-gyp-build',
+  'node-gyp-build-optional-packages',
+  'prebuild-install',
+  'bindings',
+  'node-addon-api',
+  'nan',
+  'node-pre-gyp',
+  '@mapbox/node-pre-gyp',
+  'cmake-js',
+];
 const NATIVE_SCRIPT = /node-gyp|prebuild|node-pre-gyp|cmake-js/;
 const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'];
 

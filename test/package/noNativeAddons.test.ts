@@ -41,7 +41,12 @@ describe('nativeReasons', () => {
 
   it.each([
     ['binding.gyp', {}, { 'binding.gyp': '{}' }, 'contains binding.gyp'],
-    ['a compiled .node file deep inside', {}, { 'build/Release/addon.node': '' }, `contains ${path.join('build', 'Release', 'addon.node')}`],
+    [
+      'a compiled .node file deep inside',
+      {},
+      { 'build/Release/addon.node': '' },
+      `contains ${path.join('build', 'Release', 'addon.node')}`,
+    ],
     ['gypfile: true', { gypfile: true }, {}, 'gypfile: true'],
     ['a node-gyp-build install script', { scripts: { install: 'node-gyp-build' } }, {}, 'install script: node-gyp-build'],
     ['a prebuild-install install script', { scripts: { install: 'prebuild-install || node-gyp rebuild' } }, {}, 'install script'],

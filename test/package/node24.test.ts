@@ -17,7 +17,8 @@ function bash(fakes: string, script: string): { status: number | null; stdout: s
   return { status: res.status, stdout: res.stdout.trim(), stderr: res.stderr };
 }
 
-const fakeUname = (system: string, machine: string): string => `uname() { case "$1" in -s) echo '${system}' ;; -m) echo '${machine}' ;; esac; }`;
+const fakeUname = (system: string, machine: string): string =>
+  `uname() { case "$1" in -s) echo '${system}' ;; -m) echo '${machine}' ;; esac; }`;
 const fakeNode = (version: string): string => `node() { [ "$1" = -v ] && echo '${version}'; }`;
 
 describe('node_binary_package', () => {
@@ -45,7 +46,7 @@ describe('node_binary_package', () => {
     expect(res.stderr).toContain('Install Node.js 24 or newer yourself');
   });
 
-  it('maps this machine\'s own uname to Node\'s names for its platform and arch', () => {
+  it("maps this machine's own uname to Node's names for its platform and arch", () => {
     const res = bash('', 'node_binary_package');
     expect(res.status).toBe(0);
     expect(res.stdout).toBe(`node-${process.platform}-${process.arch}`);

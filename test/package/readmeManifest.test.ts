@@ -6,7 +6,9 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-interface Manifest { application: Record<string, unknown> & { environment: string[]; health_check: Record<string, unknown> } }
+interface Manifest {
+  application: Record<string, unknown> & { environment: string[]; health_check: Record<string, unknown> };
+}
 
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const block = /```yaml\n(application:[\s\S]*?)```/.exec(readme)?.[1];
@@ -21,8 +23,16 @@ describe("the README's lzc-manifest.yml block", () => {
     expect(app.health_check.test_url).toBe(manifest.application.health_check.test_url);
     expect(manifest.application.environment).toEqual(expect.arrayContaining(app.environment));
     // Every OIDC variable the box injects for the app must be mapped by whoever copies the block.
-    for (const name of ['LAZYCAT_AUTH_OIDC_CLIENT_ID', 'LAZYCAT_AUTH_OIDC_CLIENT_SECRET', 'LAZYCAT_AUTH_OIDC_ISSUER_URI', 'SESSION_SECRET']) {
-      expect(app.environment.some((line) => line.startsWith(`${name}=`)), name).toBe(true);
+    for (const name of [
+      'LAZYCAT_AUTH_OIDC_CLIENT_ID',
+      'LAZYCAT_AUTH_OIDC_CLIENT_SECRET',
+      'LAZYCAT_AUTH_OIDC_ISSUER_URI',
+      'SESSION_SECRET',
+    ]) {
+      expect(
+        app.environment.some((line) => line.startsWith(`${name}=`)),
+        name,
+      ).toBe(true);
     }
   });
 });

@@ -53,7 +53,10 @@ async function realisticTokens(obtainedAt: number): Promise<StoredTokens> {
 
 /** Everything a leak could be found by: each whole token, and each part of a JWT on its own. */
 const secretsOf = (tokens: StoredTokens[]): string[] =>
-  tokens.flatMap((t) => [t.idToken, t.accessToken, t.refreshToken ?? '']).flatMap((token) => [token, ...token.split('.')]).filter((s) => s.length >= 16);
+  tokens
+    .flatMap((t) => [t.idToken, t.accessToken, t.refreshToken ?? ''])
+    .flatMap((token) => [token, ...token.split('.')])
+    .filter((s) => s.length >= 16);
 
 /**
  * A sign-in and a refresh as the app writes them: pending login taken at the callback, the session and its owner, its
@@ -64,7 +67,10 @@ async function signInAndRefresh(backend: SessionBackend, id: string): Promise<St
   await backend.kv.set('txn:state-value', { verifier: 'pkce-verifier', nonce: 'nonce-value' }, 600);
   await backend.kv.take('txn:state-value');
   const first = await realisticTokens(Date.now());
-  const session = sessionData(600_000, { user: { sub: 'alice' }, tokenInfo: { obtainedAt: first.obtainedAt, refreshable: true } }) as StoredSession;
+  const session = sessionData(600_000, {
+    user: { sub: 'alice' },
+    tokenInfo: { obtainedAt: first.obtainedAt, refreshable: true },
+  }) as StoredSession;
   await writes.saveTokens(id, first);
   await writes.save(id, session);
   await backend.indexSession(id, { sub: 'alice', sid: 'provider-sid' }, 600);
@@ -128,7 +134,10 @@ describe('tokens at rest', () => {
   const backends: Array<[string, () => Promise<SessionBackend>]> = [
     ['memory', async () => createMemoryBackend(sessionConfig({ store: 'memory' }), silent)],
     ['sqlite', async () => createSqliteBackend(sessionConfig({ dataDir: path.join(root, randomUUID()) }), silent)],
-    ['redis', () => createRedisBackend(sessionConfig({ store: 'redis', redisUrl: redis.url, redisPrefix: `at-rest-${randomUUID()}:` }), silent)],
+    [
+      'redis',
+      () => createRedisBackend(sessionConfig({ store: 'redis', redisUrl: redis.url, redisPrefix: `at-rest-${randomUUID()}:` }), silent),
+    ],
   ];
 
   describe.each(backends)('%s store', (_name, makeBackend) => {
@@ -184,7 +193,10 @@ describe('tokens at rest', () => {
     it('treats tokens it cannot open (another secret, altered) as gone, and can store new ones', () =>
       withBackend(async (backend) => {
         const writes = sessionWrites(backend, 600, tokenCipher([SECRET]));
-        await sessionWrites(backend, 600, tokenCipher(['some-other-secret-some-other-secret-00'])).saveTokens('x', await realisticTokens(Date.now()));
+        await sessionWrites(backend, 600, tokenCipher(['some-other-secret-some-other-secret-00'])).saveTokens(
+          'x',
+          await realisticTokens(Date.now()),
+        );
         expect(await writes.tokens('x')).toBeUndefined();
         await backend.kv.set('tokens:y', 'v1.00.zz.00', 600);
         expect(await writes.tokens('y')).toBeUndefined();

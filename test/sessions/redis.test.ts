@@ -33,7 +33,11 @@ function getSession(backend: SessionBackend, id: string): Promise<SessionData | 
 function setSession(backend: SessionBackend, id: string, data: SessionData): Promise<void> {
   return new Promise((resolve, reject) => backend.store.set(id, data, (err) => (err ? reject(err) : resolve())));
 }
-const answers = (backend: SessionBackend) => () => backend.ping().then(() => true, () => false);
+const answers = (backend: SessionBackend) => () =>
+  backend.ping().then(
+    () => true,
+    () => false,
+  );
 
 describe('redis session backend: outages', () => {
   it('fails fast as SESSION_STORE_UNAVAILABLE while Redis is down and recovers by itself', async () => {
@@ -225,10 +229,15 @@ describe('redis session backend: server version', () => {
     const logged: string[] = [];
     const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(line) });
     const port = await freePort();
-    const backend = await createRedisBackend(sessionConfig({ store: 'redis', redisUrl: `redis://127.0.0.1:${port}` }), logger, { bootWaitMs: 100 });
+    const backend = await createRedisBackend(sessionConfig({ store: 'redis', redisUrl: `redis://127.0.0.1:${port}` }), logger, {
+      bootWaitMs: 100,
+    });
     const old = await fakeRedis(infoOfVersion('6.0.16'), port);
     try {
-      await until(() => logged.some((line) => line.includes('Redis server is version 6.0.16; lzc-oidc needs Redis 7.0')), 'the old server to be found out');
+      await until(
+        () => logged.some((line) => line.includes('Redis server is version 6.0.16; lzc-oidc needs Redis 7.0')),
+        'the old server to be found out',
+      );
       await expect(backend.ping()).rejects.toEqual(storeUnavailable);
       await expect(backend.kv.take('k')).rejects.toEqual(storeUnavailable);
       await expect(getSession(backend, 's')).rejects.toEqual(storeUnavailable);

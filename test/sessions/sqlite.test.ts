@@ -24,7 +24,8 @@ runSessionStoreContract('sqlite', async () => open(freshDir()));
 describe('sqlite session backend: the read cache stays exact', () => {
   const get = (backend: ReturnType<typeof open>, id: string) =>
     new Promise<SessionData | null | undefined>((resolve, reject) => backend.store.get(id, (e, s) => (e ? reject(e) : resolve(s))));
-  const settle = (op: (cb: (err?: unknown) => void) => void) => new Promise<void>((resolve, reject) => op((e) => (e ? reject(e) : resolve())));
+  const settle = (op: (cb: (err?: unknown) => void) => void) =>
+    new Promise<void>((resolve, reject) => op((e) => (e ? reject(e) : resolve())));
   afterEach(() => vi.useRealTimers());
 
   it('a read after a logout, a rewrite or a touch sees what the database now holds, never the copy from before', async () => {
@@ -154,10 +155,17 @@ describe('sqlite session backend: files at rest', () => {
       // What a sign-in writes: the pending login, taken at the callback, then the session, its owner and its tokens.
       await backend.kv.set('txn:state', { verifier: 'v' }, 600);
       await backend.kv.take('txn:state');
-      await new Promise<void>((resolve, reject) => backend.store.set('sid', sessionData(600_000, { user: { sub: 'alice' } }), (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        backend.store.set('sid', sessionData(600_000, { user: { sub: 'alice' } }), (err) => (err ? reject(err) : resolve())),
+      );
       await backend.indexSession('sid', { sub: 'alice' }, 600);
       await backend.kv.set('tokens:sid', { accessToken: 'a' }, 600);
-      expect(modes(dir)).toEqual({ '.': '700', [SESSION_DB_FILE]: '600', [`${SESSION_DB_FILE}-wal`]: '600', [`${SESSION_DB_FILE}-shm`]: '600' });
+      expect(modes(dir)).toEqual({
+        '.': '700',
+        [SESSION_DB_FILE]: '600',
+        [`${SESSION_DB_FILE}-wal`]: '600',
+        [`${SESSION_DB_FILE}-shm`]: '600',
+      });
     } finally {
       await backend.close();
     }

@@ -14,7 +14,9 @@ const session = (obtainedAt: number, expiresAt: number, cookieMs = 3_600_000): S
   }) as unknown as StoredSession;
 const tokens = (obtainedAt: number, refreshToken: string): StoredTokens => ({ obtainedAt, idToken: 'i', accessToken: 'a', refreshToken });
 
-async function withWrites(fn: (writes: ReturnType<typeof sessionWrites>, backend: Awaited<ReturnType<typeof createSessionBackend>>) => Promise<void>) {
+async function withWrites(
+  fn: (writes: ReturnType<typeof sessionWrites>, backend: Awaited<ReturnType<typeof createSessionBackend>>) => Promise<void>,
+) {
   const backend = await createSessionBackend(sessionConfig({ store: 'memory' }), createLogger('silent'));
   try {
     await fn(sessionWrites(backend, 600, tokenCipher(['writes-test-secret-at-least-32-characters'])), backend);
@@ -40,7 +42,11 @@ describe('sessionWrites', () => {
   it('never lets a stale copy bring back claims that a refresh or a userinfo re-read replaced', () =>
     withWrites(async (writes, backend) => {
       const withUser = (s: StoredSession, groups: string[], userinfoAt?: number): StoredSession =>
-        ({ ...s, user: { sub: 'u', groups }, tokenInfo: { ...s.tokenInfo, ...(userinfoAt !== undefined && { userinfoAt }) } }) as StoredSession;
+        ({
+          ...s,
+          user: { sub: 'u', groups },
+          tokenInfo: { ...s.tokenInfo, ...(userinfoAt !== undefined && { userinfoAt }) },
+        }) as StoredSession;
       const stale = withUser(session(1000, 5000), ['ADMIN']);
       await writes.save('s2', stale);
       await writes.save('s2', withUser(session(2000, 6000), []));

@@ -27,10 +27,16 @@ class GuardedStore extends Store {
     this.#inner.get(sid, cb as never);
   }
   override set(sid: string, sess: SessionData, cb?: Cb): void {
-    this.#writes.save(sid, sess as StoredSession).then(() => cb?.(), (err: unknown) => cb?.(err));
+    this.#writes.save(sid, sess as StoredSession).then(
+      () => cb?.(),
+      (err: unknown) => cb?.(err),
+    );
   }
   override destroy(sid: string, cb?: Cb): void {
-    this.#writes.end(sid).then(() => cb?.(), (err: unknown) => cb?.(err));
+    this.#writes.end(sid).then(
+      () => cb?.(),
+      (err: unknown) => cb?.(err),
+    );
   }
 }
 

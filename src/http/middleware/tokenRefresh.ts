@@ -30,7 +30,13 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * result straight to the store, so no request can write stale tokens back (the oauth2-proxy pattern), and
  * every waiting request reloads afterwards.
  */
-export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; sessions: SessionBackend; writes: SessionWrites; logger: Logger }): RequestHandler {
+export function tokenRefresh(deps: {
+  oidc: OidcClient;
+  oidcConfig: OidcConfig;
+  sessions: SessionBackend;
+  writes: SessionWrites;
+  logger: Logger;
+}): RequestHandler {
   const { oidc, oidcConfig, sessions, writes, logger } = deps;
   const { store, kv } = sessions;
   const instance = randomUUID();
@@ -58,14 +64,23 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
       logger.info({ reqId, sub: current.user.sub }, 'tokens refreshed');
       if (outcome.claimsError) {
         const { code, cause } = outcome.claimsError;
-        logger.warn({ reqId, sub: current.user.sub, code, err: cause ?? outcome.claimsError }, 'tokens refreshed, claims kept: provider unavailable');
+        logger.warn(
+          { reqId, sub: current.user.sub, code, err: cause ?? outcome.claimsError },
+          'tokens refreshed, claims kept: provider unavailable',
+        );
       }
     } else if (outcome.kind === 'ended') {
       await writes.end(id);
-      logger.warn({ reqId, sub: current.user.sub, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'refresh refused: session ended');
+      logger.warn(
+        { reqId, sub: current.user.sub, code: outcome.error.code, err: outcome.error.cause ?? outcome.error },
+        'refresh refused: session ended',
+      );
     } else {
       await writes.save(id, { ...current, tokenInfo: { ...current.tokenInfo, refreshRetryAt: Date.now() + RETRY_AFTER_MS } });
-      logger.warn({ reqId, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'refresh failed: provider unavailable, keeping the session');
+      logger.warn(
+        { reqId, code: outcome.error.code, err: outcome.error.cause ?? outcome.error },
+        'refresh failed: provider unavailable, keeping the session',
+      );
     }
   }
 
@@ -76,12 +91,18 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
     const outcome = tokens ? await rereadClaims(oidc.provider(), tokens, current.user) : undefined;
     if (outcome?.kind === 'ended') {
       await writes.end(id);
-      logger.warn({ reqId, sub: current.user.sub, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'userinfo refused the access token: session ended');
+      logger.warn(
+        { reqId, sub: current.user.sub, code: outcome.error.code, err: outcome.error.cause ?? outcome.error },
+        'userinfo refused the access token: session ended',
+      );
       return;
     }
     await writes.save(id, { ...current, ...(outcome?.kind === 'updated' && { user: outcome.user }), tokenInfo });
     if (outcome?.kind === 'unavailable') {
-      logger.warn({ reqId, code: outcome.error.code, err: outcome.error.cause ?? outcome.error }, 'userinfo re-read failed: provider unavailable, claims kept');
+      logger.warn(
+        { reqId, code: outcome.error.code, err: outcome.error.cause ?? outcome.error },
+        'userinfo re-read failed: provider unavailable, claims kept',
+      );
     }
   }
 
@@ -112,7 +133,8 @@ export function tokenRefresh(deps: { oidc: OidcClient; oidcConfig: OidcConfig; s
       req.session.reload((err) => {
         if (!err) return resolve();
         // The session was ended meanwhile: carry on as a signed-out request.
-        if (String((err as Error).message).includes('failed to load session')) return req.session.regenerate((e) => (e ? reject(e) : resolve()));
+        if (String((err as Error).message).includes('failed to load session'))
+          return req.session.regenerate((e) => (e ? reject(e) : resolve()));
         reject(err);
       }),
     );

@@ -40,7 +40,11 @@ function onAnotherHost(canonical: URL, host: string | undefined): boolean {
 /** Sign-in: /login starts it, /callback finishes it; the protocol is oidc/flow's, the session is written here. */
 export function signInRoutes({ config, oidc, sessions, writes, logger, paths, trust, boxUserOf, afterSignIn }: AuthDeps): Router {
   const router = Router();
-  const pending = createPendingLogins(sessions.kv, { secure: config.session.secureCookie, secrets: config.session.secrets, callbackPath: paths.callback });
+  const pending = createPendingLogins(sessions.kv, {
+    secure: config.session.secureCookie,
+    secrets: config.session.secrets,
+    callbackPath: paths.callback,
+  });
   const canonical = new URL(config.publicOrigin);
 
   router.get(paths.login, async (req, res) => {
@@ -74,7 +78,8 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
       // Replayed or stale: harmless for a browser that is already signed in, which just goes on (as the Back button
       // after sign-in does).
       if (req.session.user) return res.redirect(303, doneTo ?? afterSignIn);
-      if (doneTo !== undefined || !othersHere) throw new AppError('OIDC_TXN_EXPIRED', { message: 'used, or this browser holds no pending sign-in' });
+      if (doneTo !== undefined || !othersHere)
+        throw new AppError('OIDC_TXN_EXPIRED', { message: 'used, or this browser holds no pending sign-in' });
       throw new AppError('OIDC_STATE_MISMATCH', { message: 'this browser holds other pending sign-ins, not this one' });
     }
     if (!fresh) throw new AppError('OIDC_TXN_EXPIRED');

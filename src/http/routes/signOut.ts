@@ -124,7 +124,11 @@ export function signOutRoutes({ config, oidc, sessions, writes, logger, paths }:
     const sendIdToken = hint === 'id_token' || (hint === 'auto' && !provider?.revocationEndpoint);
     const endSession =
       provider && user && (!sendIdToken || tokens?.idToken)
-        ? buildLogoutUrl(provider, { idTokenHint: sendIdToken ? tokens?.idToken : undefined, postLogoutRedirectUri: config.oidc.postLogoutRedirectUri, state })
+        ? buildLogoutUrl(provider, {
+            idTokenHint: sendIdToken ? tokens?.idToken : undefined,
+            postLogoutRedirectUri: config.oidc.postLogoutRedirectUri,
+            state,
+          })
         : undefined;
     if (user) logger.info({ reqId, sub: user.sub, providerLogout: Boolean(endSession), elsewhere }, 'signed out');
     const next = endSession?.href ?? SIGNED_OUT;

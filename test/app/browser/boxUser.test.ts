@@ -35,7 +35,9 @@ afterAll(async () => {
 /** Logs `id` in to the box in this browser, for every host of the box. A box logout also ends the box provider's session. */
 async function boxLogin(context: BrowserContext, id: string): Promise<void> {
   await context.clearCookies({ domain: '127.0.0.1' });
-  await context.addCookies([{ name: BOX_LOGIN_COOKIE, value: ingress.login({ id, role: 'NORMAL' }), domain: `.${BOX}`, path: '/', httpOnly: true, sameSite: 'Lax' }]);
+  await context.addCookies([
+    { name: BOX_LOGIN_COOKIE, value: ingress.login({ id, role: 'NORMAL' }), domain: `.${BOX}`, path: '/', httpOnly: true, sameSite: 'Lax' },
+  ]);
 }
 
 /** Top-level navigations, redirects included, as host + path. */
@@ -50,14 +52,21 @@ function recordNavigations(page: Page): string[] {
 describe('on a Lazycat-like box', () => {
   it('signs in from a prefix domain on the canonical host, and a box-user switch ends the session and signs the new user in', () =>
     inBrowser(browser, { logs: stack.app.logs }, async ({ page, context }) => {
-      const [first, second] = [stack.provider.users.find((u) => u.username === 'user1')!, stack.provider.users.find((u) => u.username === 'admin')!];
+      const [first, second] = [
+        stack.provider.users.find((u) => u.username === 'user1')!,
+        stack.provider.users.find((u) => u.username === 'admin')!,
+      ];
       const onProvider = (u: URL) => u.origin === new URL(stack.provider.issuer).origin;
       await boxLogin(context, 'alice');
       const visited = recordNavigations(page);
       await page.goto(`${prefixed}/profile`);
       await page.waitForURL(onProvider);
       // /login on the prefix domain went on to the canonical host before the provider.
-      expect(visited.slice(0, 3)).toEqual([`dev-app.${BOX}:${ingress.port}/profile`, `dev-app.${BOX}:${ingress.port}/login`, `app.${BOX}:${ingress.port}/login`]);
+      expect(visited.slice(0, 3)).toEqual([
+        `dev-app.${BOX}:${ingress.port}/profile`,
+        `dev-app.${BOX}:${ingress.port}/login`,
+        `app.${BOX}:${ingress.port}/login`,
+      ]);
       await submitProviderLogin(page, first);
       await page.waitForURL(appUrl(canonical, '/profile'));
       expect(await page.locator('main h1').first().textContent()).toBe(displayName(first));

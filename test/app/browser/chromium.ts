@@ -14,7 +14,16 @@ export function launchChromium(args: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...args],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      ...args,
+    ],
   });
 }
 
@@ -29,7 +38,8 @@ export interface Session {
 function watch(page: Page, problems: string[]): Page {
   page.on('console', (msg) => {
     // The location names the failing resource (e.g. a 404'd favicon), which msg.text() alone does not.
-    if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()} at ${msg.location().url || page.url()}: ${msg.text()}`);
+    if (msg.type() === 'error' || msg.type() === 'warning')
+      problems.push(`${msg.type()} at ${msg.location().url || page.url()}: ${msg.text()}`);
   });
   page.on('pageerror', (err) => problems.push(`pageerror at ${page.url()}: ${err.message}`));
   return page;
@@ -41,17 +51,28 @@ const ACTION_TIMEOUT_MS = 15_000;
 async function explain(err: unknown, context: BrowserContext, logs: string[] = []): Promise<Error> {
   const tabs = await Promise.all(
     context.pages().map(async (page, i) => {
-      const heading = await page.locator('h1').first().textContent({ timeout: 1000 }).catch(() => null);
+      const heading = await page
+        .locator('h1')
+        .first()
+        .textContent({ timeout: 1000 })
+        .catch(() => null);
       return `  tab ${i + 1}: ${page.url()}${heading ? ` "${heading.trim()}"` : ''}`;
     }),
   );
-  const warnings = logs.filter((line) => /"level":(4|5|6)\d/.test(line)).slice(-10).map((line) => `  ${line.slice(0, 500)}`);
+  const warnings = logs
+    .filter((line) => /"level":(4|5|6)\d/.test(line))
+    .slice(-10)
+    .map((line) => `  ${line.slice(0, 500)}`);
   const message = err instanceof Error ? err.message : String(err);
   const detail = [message, 'pages:', ...tabs, ...(warnings.length ? ['app warnings:', ...warnings] : [])].join('\n');
   return Object.assign(new Error(detail, { cause: err }), { stack: detail });
 }
 
-const fileName = (name: string): string => name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 150);
+const fileName = (name: string): string =>
+  name
+    .replace(/[^\w.-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 150);
 
 /**
  * Runs `fn` in a fresh browser context and screenshots every open page afterwards, pass or fail, named after

@@ -20,8 +20,24 @@ afterAll(async () => {
 const staleCallback = () => `${stack.app.url}/callback?state=${'x'.repeat(43)}&code=abc`;
 
 describe.each([
-  { locale: 'zh-CN', lang: 'zh-CN', signIn: '登录', errorTitle: '出错了', signInAgain: '重新登录', home: '返回首页', expired: '此登录链接已过期或已被使用，请重新登录。' },
-  { locale: 'en-US', lang: 'en', signIn: 'Sign in', errorTitle: 'Something went wrong', signInAgain: 'Sign in again', home: 'Back to home', expired: 'This sign-in link has expired or was already used. Please sign in again.' },
+  {
+    locale: 'zh-CN',
+    lang: 'zh-CN',
+    signIn: '登录',
+    errorTitle: '出错了',
+    signInAgain: '重新登录',
+    home: '返回首页',
+    expired: '此登录链接已过期或已被使用，请重新登录。',
+  },
+  {
+    locale: 'en-US',
+    lang: 'en',
+    signIn: 'Sign in',
+    errorTitle: 'Something went wrong',
+    signInAgain: 'Sign in again',
+    home: 'Back to home',
+    expired: 'This sign-in link has expired or was already used. Please sign in again.',
+  },
 ])('a browser with locale $locale', (want) => {
   it('shows the home page in its language', () =>
     inBrowser(browser, { locale: want.locale, logs: stack.app.logs }, async ({ page }) => {

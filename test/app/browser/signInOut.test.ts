@@ -117,7 +117,9 @@ describe.each(['certified', 'dex', 'casdoor'] as const)('in a browser against th
       // callback with its already-used state as a replay from a signed-in browser and goes to returnTo.
       await page.goBack();
       await page.waitForURL(appUrl(stack.app.url, '/profile'));
-      const chain = visited.map((u) => (onProvider(u) ? 'provider:' : 'app:') + u.pathname.replace(/\/interaction\/[^/]+/, '/interaction/…'));
+      const chain = visited.map(
+        (u) => (onProvider(u) ? 'provider:' : 'app:') + u.pathname.replace(/\/interaction\/[^/]+/, '/interaction/…'),
+      );
       const base = new URL(stack.provider.issuer).pathname.replace(/\/$/, '');
       const authorize = { certified: '/auth', dex: '/auth', casdoor: '/login/oauth/authorize' }[profile];
       // (oidc-provider may pass through a consent interaction it completes by itself before resuming.)

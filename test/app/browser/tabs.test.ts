@@ -36,10 +36,12 @@ describe.each(['certified', 'dex', 'casdoor'] as const)('two tabs signing in at 
         await page.waitForURL((u) => u.origin === providerOrigin);
       }
       // Then both submit together, so the two callbacks race at the app.
-      await Promise.all(tabs.map(async ({ page, returnTo }) => {
-        await submitProviderLogin(page, user);
-        await page.waitForURL(appUrl(stack.app.url, returnTo));
-      }));
+      await Promise.all(
+        tabs.map(async ({ page, returnTo }) => {
+          await submitProviderLogin(page, user);
+          await page.waitForURL(appUrl(stack.app.url, returnTo));
+        }),
+      );
       for (const { page, returnTo } of tabs) {
         // Reloaded with whatever session cookie won: both tabs are signed in, still on their own page.
         await page.reload();

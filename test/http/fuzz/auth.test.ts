@@ -11,7 +11,10 @@ const b64url = (value: unknown): string => Buffer.from(typeof value === 'string'
 /** Logout tokens that look the part: JWT-shaped, plausible headers and claims, a signature that cannot verify. */
 const logoutTokenLike = fc
   .tuple(
-    fc.oneof(fc.constantFrom({ alg: 'none' }, { alg: 'RS256' }, { alg: 'RS256', kid: 'unknown' }, { alg: 'HS256', typ: 'logout+jwt' }), fc.object({ maxDepth: 1 })),
+    fc.oneof(
+      fc.constantFrom({ alg: 'none' }, { alg: 'RS256' }, { alg: 'RS256', kid: 'unknown' }, { alg: 'HS256', typ: 'logout+jwt' }),
+      fc.object({ maxDepth: 1 }),
+    ),
     fc.record(
       {
         iss: fc.oneof(fc.constant('ISSUER'), hostileString(20)),
@@ -59,7 +62,11 @@ describe('fuzz: sign-in and sign-out routes', () => {
         const start = await sendSafe(t, 'GET', path, {}, { foreign: [t.authorizeEndpoint] });
         const state = new URL(start.headers.location!).searchParams.get('state')!;
         const sealed = (start.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!).find((c) => c.startsWith('lzc-oidc.tx.'))!;
-        const pending = openPendingLogin(pendingLoginSealer(t.stack.app.config.session.secrets), state, sealed.slice(sealed.indexOf('=') + 1));
+        const pending = openPendingLogin(
+          pendingLoginSealer(t.stack.app.config.session.secrets),
+          state,
+          sealed.slice(sealed.indexOf('=') + 1),
+        );
         expect(new URL(pending!.returnTo, t.origin).origin).toBe(t.origin);
       }),
       { numRuns: 300 },
@@ -99,7 +106,9 @@ describe('fuzz: sign-in and sign-out routes', () => {
         const t = target();
         const { issuer, clientId } = t.stack.provider;
         // The placeholders become the real issuer and client, so the forgeries get as far as the signature.
-        const claims = JSON.parse(JSON.stringify(forged.claims).replaceAll('"ISSUER"', JSON.stringify(issuer)).replaceAll('"CLIENT"', JSON.stringify(clientId)));
+        const claims = JSON.parse(
+          JSON.stringify(forged.claims).replaceAll('"ISSUER"', JSON.stringify(issuer)).replaceAll('"CLIENT"', JSON.stringify(clientId)),
+        );
         const token = `${b64url(forged.header)}.${b64url(claims)}.${b64url(forged.signature)}`;
         const body = asJwt ? `logout_token=${encodeURIComponent(token)}&${extra}` : extra;
         const res = await send(t, 'POST', '/backchannel-logout', { 'content-type': 'application/x-www-form-urlencoded' }, body);

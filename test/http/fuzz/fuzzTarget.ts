@@ -8,7 +8,6 @@ import fc from 'fast-check';
 import { signIn, startStack, type Stack } from '../../fixtures/stack.ts';
 import { JWT, STACK_TRACE } from '../../fixtures/leaks.ts';
 
-
 export interface FuzzTarget {
   stack: Stack;
   origin: string;
@@ -66,7 +65,13 @@ export interface Answer {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 /** One request with exactly this target and these header values (which must be legal on the wire). */
-export function send(target: FuzzTarget, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
+export function send(
+  target: FuzzTarget,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Answer> {
   const url = new URL(target.origin);
   return new Promise((resolve, reject) => {
     const req = http.request({ agent, host: url.hostname, port: url.port, method, path, headers }, (res) => {
@@ -96,7 +101,9 @@ export function expectSafe(target: FuzzTarget, sent: string, res: Answer, expect
     expect(res.status).toBe(503);
     expect(res.body).toContain('OIDC_PROVIDER_UNAVAILABLE');
   }
-  const headerText = Object.entries(res.headers).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : (v ?? '')}`).join('\n');
+  const headerText = Object.entries(res.headers)
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : (v ?? '')}`)
+    .join('\n');
   for (const text of [res.body, headerText]) {
     const leaks = [...(text.match(STACK_TRACE) ?? []), ...(text.match(JWT) ?? [])].filter((m) => !sent.includes(m));
     expect(leaks).toEqual([]);
@@ -126,9 +133,54 @@ export async function sendSafe(
 
 /** Pieces that make redirect targets and parameters dangerous, to be glued together. */
 const TRICKY = [
-  '/', '//', '\\', '/\\', '%2f', '%2F', '%5c', '%252f', '.', '..', '@', ':', '?', '#', '&', '=', ';', '%', '%%', '%zz', '%E0%A4',
-  'evil.example', 'javascript:alert(1)', 'http:', 'https://', 'data:', '\t', '\n', '%09', '%0a', '%0d%0a', '%00', ' ', '+',
-  '\u3002', '\uff0f', '\u2044', '\u202e', '<script>', '"', "'", '..%2f', '%2e%2e', 'login', 'callback', 'logout', '\u00e9', '\u{1F600}',
+  '/',
+  '//',
+  '\\',
+  '/\\',
+  '%2f',
+  '%2F',
+  '%5c',
+  '%252f',
+  '.',
+  '..',
+  '@',
+  ':',
+  '?',
+  '#',
+  '&',
+  '=',
+  ';',
+  '%',
+  '%%',
+  '%zz',
+  '%E0%A4',
+  'evil.example',
+  'javascript:alert(1)',
+  'http:',
+  'https://',
+  'data:',
+  '\t',
+  '\n',
+  '%09',
+  '%0a',
+  '%0d%0a',
+  '%00',
+  ' ',
+  '+',
+  '\u3002',
+  '\uff0f',
+  '\u2044',
+  '\u202e',
+  '<script>',
+  '"',
+  "'",
+  '..%2f',
+  '%2e%2e',
+  'login',
+  'callback',
+  'logout',
+  '\u00e9',
+  '\u{1F600}',
 ];
 
 /** Strings biased towards the shapes that break parsers: tricky fragments, Unicode, long runs. */
@@ -139,8 +191,12 @@ export const hostileString = (maxLength = 40): fc.Arbitrary<string> =>
     fc.string({ unit: 'grapheme-ascii', maxLength }),
     fc.webUrl(),
     fc.webPath(),
-    fc.tuple(fc.constantFrom('a', '%', '/', '\u00ff'), // Long, but under Node's 16 KB header limit even encoded twice (which the app never sees: a 431).
-    fc.integer({ min: 100, max: 1200 })).map(([c, n]) => c.repeat(n)),
+    fc
+      .tuple(
+        fc.constantFrom('a', '%', '/', '\u00ff'), // Long, but under Node's 16 KB header limit even encoded twice (which the app never sees: a 431).
+        fc.integer({ min: 100, max: 1200 }),
+      )
+      .map(([c, n]) => c.repeat(n)),
   );
 
 /**
@@ -156,14 +212,20 @@ export const onTheWire = (value: string, mode: 'encoded' | 'raw' | 'double'): st
 export const wireMode = fc.constantFrom('encoded' as const, 'raw' as const, 'double' as const);
 
 /** A legal header value (tab, visible ASCII, Latin-1) from any string. */
-export const headerSafe = (value: string): string => [...value].map((c) => (/[\t\x20-\x7e\x80-\xff]/.test(c) ? c : '?')).join('').trim();
+export const headerSafe = (value: string): string =>
+  [...value]
+    .map((c) => (/[\t\x20-\x7e\x80-\xff]/.test(c) ? c : '?'))
+    .join('')
+    .trim();
 
 /** A query string of OIDC-flavoured and random parameters, some repeated, some without "=". */
 export const hostileQuery = (names: string[]): fc.Arbitrary<string> =>
   fc
-    .array(
-      fc.tuple(fc.oneof(fc.constantFrom(...names), hostileString(12)), hostileString(), wireMode, fc.boolean()),
-      { maxLength: 6 },
-    )
+    .array(fc.tuple(fc.oneof(fc.constantFrom(...names), hostileString(12)), hostileString(), wireMode, fc.boolean()), { maxLength: 6 })
     // Cut (perhaps mid-escape, one more malformation) so request line and headers stay under Node's 16 KB.
-    .map((pairs) => pairs.map(([k, v, mode, bare]) => (bare ? onTheWire(k, mode) : `${onTheWire(k, mode)}=${onTheWire(v, mode)}`)).join('&').slice(0, 6000));
+    .map((pairs) =>
+      pairs
+        .map(([k, v, mode, bare]) => (bare ? onTheWire(k, mode) : `${onTheWire(k, mode)}=${onTheWire(v, mode)}`))
+        .join('&')
+        .slice(0, 6000),
+    );

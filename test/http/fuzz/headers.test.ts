@@ -4,7 +4,19 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { headerSafe, hostileQuery, hostileString, sendSafe, useFuzzTarget, type FuzzTarget } from './fuzzTarget.ts';
 
-const ROUTES = ['/', '/profile', '/admin', '/login', '/logout', '/logout/done', '/callback', '/healthz', '/readyz', '/static/app.css', '/nope'];
+const ROUTES = [
+  '/',
+  '/profile',
+  '/admin',
+  '/login',
+  '/logout',
+  '/logout/done',
+  '/callback',
+  '/healthz',
+  '/readyz',
+  '/static/app.css',
+  '/nope',
+];
 
 /** A request to any route (GET, or the logout POST), with a random query. */
 const anyRequest = fc.record({
@@ -49,11 +61,24 @@ const cookieHeader = (t: () => FuzzTarget) =>
     )
     .map(([parts, sep]) => headerSafe(parts.map((p) => (p === 'SESSION' ? t().sessionCookie : p)).join(sep)).slice(0, 7000));
 
-const headerValue = (realistic: string[]) => fc.oneof(fc.constantFrom(...realistic), hostileString(60).map((v) => headerSafe(v).slice(0, 600)));
+const headerValue = (realistic: string[]) =>
+  fc.oneof(
+    fc.constantFrom(...realistic),
+    hostileString(60).map((v) => headerSafe(v).slice(0, 600)),
+  );
 
 const hostileHeaders = fc.record(
   {
-    accept: headerValue(['text/html', 'application/json', '*/*', 'application/json;q=0.9, text/html;q=0.1', 'image/*', 'text/html;q=0', '', ';;;,,,']),
+    accept: headerValue([
+      'text/html',
+      'application/json',
+      '*/*',
+      'application/json;q=0.9, text/html;q=0.1',
+      'image/*',
+      'text/html;q=0',
+      '',
+      ';;;,,,',
+    ]),
     'accept-language': headerValue(['zh-CN', 'en', 'zh-CN,zh;q=0.9,en;q=0.8', 'xx-YY', '*', 'en;q=abc', 'zh-Hant-TW', ',,,;q=1']),
     'x-forwarded-for': headerValue(['203.0.113.7', '::1', '1.2.3.4, 127.0.0.1', 'unknown', '999.999.999.999']),
     'x-forwarded-proto': headerValue(['https', 'http', 'javascript', 'https, http', '']),

@@ -15,7 +15,6 @@ const TOKEN = '/token';
 const USERINFO = '/me';
 const JWKS = '/jwks';
 
-
 export interface HostileStack {
   stack: Stack;
   /** Rewrites the ID token of the next token responses. */
@@ -70,7 +69,8 @@ async function startHostileStack(options: { env?: Env; middleware?: ProviderMidd
     if (ctx.path === JWKS && h.keySet) return h.keySet(ctx, next);
     if (ctx.path === TOKEN && h.tokenEndpoint) return h.tokenEndpoint(ctx, next);
     await next();
-    if (ctx.path === TOKEN && ctx.status === 200 && isObject(ctx.body) && typeof ctx.body.access_token === 'string') h.accessTokens.push(ctx.body.access_token);
+    if (ctx.path === TOKEN && ctx.status === 200 && isObject(ctx.body) && typeof ctx.body.access_token === 'string')
+      h.accessTokens.push(ctx.body.access_token);
     if (ctx.path === USERINFO && ctx.status === 200 && h.userinfo && isObject(ctx.body)) ctx.body = h.userinfo(ctx.body);
     const location = ctx.response.get('location');
     // The redirect to the RP's redirect_uri is absolute; the provider's own pages are relative.
@@ -123,17 +123,23 @@ export const tokenAnswers = {
 };
 
 /** Claims edits for `resign`. */
-export const without = (...names: string[]) => (claims: JWTPayload): JWTPayload => {
-  const copy = { ...claims };
-  for (const name of names) delete copy[name];
-  return copy;
-};
-export const withClaims = (extra: JWTPayload) => (claims: JWTPayload): JWTPayload => ({ ...claims, ...extra });
+export const without =
+  (...names: string[]) =>
+  (claims: JWTPayload): JWTPayload => {
+    const copy = { ...claims };
+    for (const name of names) delete copy[name];
+    return copy;
+  };
+export const withClaims =
+  (extra: JWTPayload) =>
+  (claims: JWTPayload): JWTPayload => ({ ...claims, ...extra });
 export const nowSec = (): number => Math.floor(Date.now() / 1000);
 
 /** An HS256 copy of a token keyed with the client secret: what a confused RP would accept as "signed". */
 export function hs256WithClientSecret(provider: TestProvider, token: string): Promise<string> {
-  return new SignJWT(decodeJwt(token)).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(provider.clientSecret));
+  return new SignJWT(decodeJwt(token))
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .sign(new TextEncoder().encode(provider.clientSecret));
 }
 
 /**
@@ -168,7 +174,10 @@ export async function expectSignInRejected(stack: Stack, status: number, code: s
  * Runs a sign-in that must succeed: back to "/", then a session. `beforeCallback` runs once the provider
  * has issued the code and before the browser brings it to the app (so before the token request).
  */
-export async function expectSignInAccepted(stack: Stack, { beforeCallback }: { beforeCallback?: () => Promise<void> } = {}): Promise<Agent> {
+export async function expectSignInAccepted(
+  stack: Stack,
+  { beforeCallback }: { beforeCallback?: () => Promise<void> } = {},
+): Promise<Agent> {
   const agent = stack.browser();
   const callback = await callbackFor(stack, agent);
   await beforeCallback?.();

@@ -30,11 +30,14 @@ const REJECTED: Array<[string, Tamper]> = [
   ['idtoken-sig-none (alg none)', (_p, t) => unsigned(t)],
   ['invalid-sig-hs256 (client secret as the key)', (p, t) => hs256WithClientSecret(p, t)],
   // The provider publishes and advertises RS256 only: an ES256 header is refused whatever key it names.
-  ['invalid-sig-es256 (ES256 header over the provider\'s RS256 kid)', (p, t) => es256WithForeignKey(t, p.app.signingKey().kid)],
+  ["invalid-sig-es256 (ES256 header over the provider's RS256 kid)", (p, t) => es256WithForeignKey(t, p.app.signingKey().kid)],
   ['nonce-invalid', (p, t) => resign(p, t, withClaims({ nonce: 'n'.repeat(43) }))],
   ['missing nonce', (p, t) => resign(p, t, without('nonce'))],
   ['expired', (p, t) => resign(p, t, withClaims({ iat: nowSec() - 7200, exp: nowSec() - 3600 }))],
-  ['azp mismatch with several audiences', (p, t) => resign(p, t, (c) => ({ ...c, aud: [p.clientId, 'other-client'], azp: 'other-client' }))],
+  [
+    'azp mismatch with several audiences',
+    (p, t) => resign(p, t, (c) => ({ ...c, aud: [p.clientId, 'other-client'], azp: 'other-client' })),
+  ],
 ];
 
 describe('hostile provider: ID token', () => {
@@ -79,7 +82,11 @@ describe('hostile provider: ID token', () => {
     const issued = h().accessTokens.at(-1);
     expect(issued).toBeTypeOf('string');
     // The header, and only the header: not as a query or form parameter (bearer-body is the other module).
-    expect({ method: calls[0]?.method, bearer: calls[0]?.bearer, status: calls[0]?.status }).toEqual({ method: 'GET', bearer: issued, status: 200 });
+    expect({ method: calls[0]?.method, bearer: calls[0]?.bearer, status: calls[0]?.status }).toEqual({
+      method: 'GET',
+      bearer: issued,
+      status: 200,
+    });
     expect(calls[0]?.params).not.toHaveProperty('access_token');
   });
 });

@@ -18,17 +18,26 @@ describe('hostile provider: JWKS unreachable at sign-in', () => {
 
   it.each<[string, (ctx: ProviderContext, next: () => Promise<void>) => Promise<void>]>([
     ['answers HTTP 503', down],
-    ["answers a proxy's HTML page with HTTP 200", async (ctx) => {
-      ctx.status = 200;
-      ctx.body = '<html><body>Gateway is starting</body></html>';
-    }],
-    ['answers JSON that is not a key set', async (ctx) => {
-      ctx.status = 200;
-      ctx.body = { error: 'temporarily_unavailable' };
-    }],
-    ['drops the connection', async (ctx) => {
-      ctx.req.socket.destroy();
-    }],
+    [
+      "answers a proxy's HTML page with HTTP 200",
+      async (ctx) => {
+        ctx.status = 200;
+        ctx.body = '<html><body>Gateway is starting</body></html>';
+      },
+    ],
+    [
+      'answers JSON that is not a key set',
+      async (ctx) => {
+        ctx.status = 200;
+        ctx.body = { error: 'temporarily_unavailable' };
+      },
+    ],
+    [
+      'drops the connection',
+      async (ctx) => {
+        ctx.req.socket.destroy();
+      },
+    ],
     ['never answers (the app gives up after OIDC_HTTP_TIMEOUT)', (ctx, next) => h().hang(ctx, next)],
   ])('a JWKS that %s: 503 provider unavailable, not 401 token rejected', async (_name, answer) => {
     // A new signing key: the ID token names a kid the RP has not seen, so it must fetch the key set now.

@@ -15,7 +15,6 @@ import { canMount, smallDisk, sqliteRefuses, type SmallDisk } from '../../fixtur
 import { until } from '../../fixtures/until.ts';
 import { STACK_TRACE } from '../../fixtures/leaks.ts';
 
-
 /** The session cookie as this browser holds it, to replay it later as a thief would. */
 function cookieOf(stack: Stack, agent: Agent): string {
   const name = stack.app.config.session.cookieName;
@@ -108,7 +107,10 @@ describe.runIf(canMount)('sign-out with SQLite on a full disk', () => {
     } finally {
       disk.free();
     }
-    await until(async () => (await getStored(stack.app.sessions.store, id)) === undefined, 'the session to be deleted once the disk has room');
+    await until(
+      async () => (await getStored(stack.app.sessions.store, id)) === undefined,
+      'the session to be deleted once the disk has room',
+    );
     expect((await request(stack.app.url).get('/profile').set('Cookie', stolen).set('Accept', 'application/json')).status).toBe(401);
   });
 });

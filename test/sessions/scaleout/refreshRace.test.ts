@@ -40,7 +40,9 @@ function tokenGate() {
 
 /** Ages the browser's stored token info until a refresh is due, as time passing would (the store is shared). */
 async function dueForRefresh(instance: Instance, browser: Browser): Promise<void> {
-  const cookie = browser.at(instance).jar.getCookie(instance.config.session.cookieName, { domain: '127.0.0.1', path: '/', secure: false, script: false });
+  const cookie = browser
+    .at(instance)
+    .jar.getCookie(instance.config.session.cookieName, { domain: '127.0.0.1', path: '/', secure: false, script: false });
   const id = sessionIdOf(cookie?.value ?? '');
   const data = (await getStored(instance.sessions.store, id))!;
   await setStored(instance.sessions.store, id, { ...data, tokenInfo: agedTokenInfo(data.tokenInfo) });
@@ -76,7 +78,13 @@ describe('token refresh across two instances', () => {
     b.server.on('request', count);
     gate.close();
     const responses = Promise.all(
-      Array.from({ length: PARALLEL }, (_, i) => browser.at(i % 2 ? b : a).get('/profile').set('Accept', 'application/json').then((r) => r)),
+      Array.from({ length: PARALLEL }, (_, i) =>
+        browser
+          .at(i % 2 ? b : a)
+          .get('/profile')
+          .set('Accept', 'application/json')
+          .then((r) => r),
+      ),
     );
     try {
       await until(() => arrived === PARALLEL && gate.held() === 1, `all ${PARALLEL} requests in and the first refresh at the provider`);

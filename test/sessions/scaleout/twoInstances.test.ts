@@ -40,7 +40,12 @@ describe('two instances sharing one Redis', () => {
     expect((await cluster.signIn(browser, a, a)).status).toBe(303);
     expect(await profileStatus(browser.at(b))).toBe(200);
 
-    const out = await browser.at(b).post('/logout').type('form').set('Accept', 'application/json').send({ csrf: await logoutCsrf(browser.at(b)) });
+    const out = await browser
+      .at(b)
+      .post('/logout')
+      .type('form')
+      .set('Accept', 'application/json')
+      .send({ csrf: await logoutCsrf(browser.at(b)) });
     expect(out.status).toBe(200);
     expect(out.body.signedOut).toBe(true);
     expect(await profileStatus(browser.at(a))).toBe(401);
@@ -55,7 +60,11 @@ describe('two instances sharing one Redis', () => {
     expect((await cluster.signIn(phone, b, b, 'alice')).status).toBe(303);
     expect((await cluster.signIn(bystander, b, b, 'bob')).status).toBe(303);
 
-    const out = await laptop.at(a).post('/logout').type('form').send({ csrf: await logoutCsrf(laptop.at(a)), everywhere: '1' });
+    const out = await laptop
+      .at(a)
+      .post('/logout')
+      .type('form')
+      .send({ csrf: await logoutCsrf(laptop.at(a)), everywhere: '1' });
     expect(out.status).toBe(303);
     expect(await profileStatus(phone.at(b))).toBe(401);
     expect(await profileStatus(phone.at(a))).toBe(401);
