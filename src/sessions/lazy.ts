@@ -1,7 +1,7 @@
 import { Store, type SessionData } from 'express-session';
 import type { SessionStoreKind } from '../config/types.ts';
 import type { SessionBackend } from './types.ts';
-import { REDIS_COMMAND_TIMEOUT_MS } from './redis.ts';
+import { REDIS_COMMAND_TIMEOUT_MS } from './redisDeadline.ts';
 import { storeUnavailable } from './storeErrors.ts';
 import { BUSY_TIMEOUT_MS } from './sqlite.ts';
 

@@ -8,6 +8,7 @@ import type { KeyValue, SessionBackend } from './types.ts';
 import { errorMessage, guarded } from './storeErrors.ts';
 import { findOwned } from './ownerQuery.ts';
 import { sessionTtlSec } from './record.ts';
+import { REDIS_COMMAND_TIMEOUT_MS } from './redisDeadline.ts';
 
 export interface RedisBackendOptions {
   /** How long boot waits for the first connection before starting anyway (requests get 503 until Redis answers). */
@@ -16,8 +17,6 @@ export interface RedisBackendOptions {
   commandTimeoutMs?: number;
 }
 
-/** Upper bound for one Redis operation unless the options say otherwise (see commandTimeoutMs). */
-export const REDIS_COMMAND_TIMEOUT_MS = 2000;
 const STORE_METHODS = ['get', 'set', 'touch', 'destroy', 'clear', 'length', 'ids', 'all'] as const;
 const MAX_RECONNECT_DELAY_MS = 2000;
 // node-redis only times out commands not yet written, so the deadline is enforced here. Commands
