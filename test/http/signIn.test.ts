@@ -4,6 +4,10 @@ import { startProvider } from '../fixtures/provider.ts';
 import { startApp } from '../fixtures/app.ts';
 import { loginAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 import { JWT } from '../fixtures/leaks.ts';
+import { capturingLogger } from '../fixtures/logs.ts';
+import { sessionConfig } from '../sessions/sessionConfig.ts';
+import { createSessionBackend } from '../../src/sessions/index.ts';
+import type { SessionBackend } from '../../src/sessions/types.ts';
 
 describe.each(['certified', 'dex', 'casdoor'] as const)('sign-in against the %s provider', (profile) => {
   let stack: Stack;
@@ -135,5 +139,58 @@ describe('scopes', () => {
       const res = await signIn(stack, stack.browser());
       expect(res.status).toBe(303);
     });
+  });
+});
+
+describe('what a sign-in writes to the store', () => {
+  // Every kv write and every session ended, counted at the store's edge over a real store.
+  const written: string[] = [];
+  let stack: Stack;
+  beforeAll(async () => {
+    const { logger } = capturingLogger();
+    const real = await createSessionBackend(sessionConfig({ store: 'memory' }), logger);
+    const recorded: SessionBackend = {
+      ...real,
+      kv: {
+        ...real.kv,
+        set: (key, value, ttlSec) => (written.push(`set ${key}`), real.kv.set(key, value, ttlSec)),
+        add: (key, value, ttlSec) => (written.push(`add ${key}`), real.kv.add(key, value, ttlSec)),
+      },
+    };
+    stack = await startStack('certified', { sessions: recorded });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await stack?.app.sessions.close();
+  });
+
+  it("a browser's first sign-in ends no session: its new session was never stored, so it leaves no ended: mark", async () => {
+    written.length = 0;
+    const agent = stack.browser();
+    expect((await signIn(stack, agent)).status).toBe(303);
+    const { id } = await ownSession(stack, agent);
+    expect(written.filter((w) => w.includes('ended:'))).toEqual([]);
+    // What a sign-in does write: its single-use mark and the session's tokens.
+    expect(written.map((w) => w.replace(/:.*/, ''))).toEqual(['add done', 'set tokens']);
+    expect(written).toContain(`set tokens:${id}`);
+  });
+
+  it('a session read from the store is still ended by the sign-in that replaces it', async () => {
+    const first = stack.browser();
+    expect((await signIn(stack, first)).status).toBe(303);
+    const { id: oldId } = await ownSession(stack, first);
+    // The same browser signs in again through a callback of its own (/login would send a signed-in browser on).
+    const other = stack.browser();
+    const authorizeUrl = await beginSignIn(other);
+    const txCookies = other.jar.getCookies({ domain: '127.0.0.1', path: '/callback', secure: false, script: false });
+    for (const c of txCookies) first.jar.setCookie(`${c.name}=${c.value}; Path=/callback`, '127.0.0.1', '/callback');
+    written.length = 0;
+    const res = await first.get(pathOf(await loginAtProvider(authorizeUrl, stack.provider.users[0]!)));
+    expect(res.status).toBe(303);
+    const { id: newId, data } = await ownSession(stack, first);
+    expect(newId).not.toBe(oldId);
+    expect(data?.user).toBeDefined();
+    expect(written).toContain(`set ended:${oldId}`);
+    expect(await stack.app.sessions.kv.get(`ended:${oldId}`)).toBe(1);
   });
 });
