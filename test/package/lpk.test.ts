@@ -42,6 +42,7 @@ const PACKAGE_RE = /^[a-z][a-z0-9]*([-][a-z0-9]+)*(?:\.[a-z][a-z0-9]*([-][a-z0-9
 
 const pkgJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   version: string;
+  scripts: Record<string, string>;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
@@ -126,7 +127,11 @@ describe('lpk', () => {
     expect(route.launcher.startsWith('/lzcapp/pkg/content/')).toBe(true);
     const launcher = path.join(lpk.contentDir, path.relative('/lzcapp/pkg/content', route.launcher));
     expect(fs.statSync(launcher).mode & 0o111).not.toBe(0);
-    expect(fs.readFileSync(launcher, 'utf8')).toContain('node dist/app/server.js');
+    // The compiled app with V8's young generation capped (its memory under a burst of requests), and as npm's
+    // start:production starts it.
+    const exec = /^exec node (.*)$/m.exec(fs.readFileSync(launcher, 'utf8'))?.[1];
+    expect(exec).toBe('--max-semi-space-size=16 dist/app/server.js');
+    expect(pkgJson.scripts['start:production']).toContain(`node ${exec}`);
     expect(Number(manifestEnv(lpk.manifest).get('PORT'))).toBe(route.port);
     // The committed image pinned by digest (manifest.test.ts), or a store copy from LZC_APP_IMAGE.
     expect(lpk.manifest.application.image).toMatch(/^node:24\.\d+\.\d+-alpine[\d.]+@sha256:[0-9a-f]{64}$|^registry\.lazycat\.cloud\//);
