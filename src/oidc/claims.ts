@@ -1,5 +1,6 @@
 import * as oc from 'openid-client';
-import { decodeJwt, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
+import { decodeJwt } from 'jose/jwt/decode';
 import type { OidcConfig } from '../config/types.ts';
 import type { ProviderHandle } from './client.ts';
 import { fromOidcError } from './errors.ts';

@@ -1,5 +1,7 @@
 import * as oc from 'openid-client';
-import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
+// jose by its parts, not its index: the index loads all of it (JWE, key generation…), ~8 MB of RSS this app never uses.
+import { createRemoteJWKSet, customFetch } from 'jose/jwks/remote';
 import type { OidcConfig } from '../config/types.ts';
 import { isLoopbackHost } from '../config/load.ts';
 import { AppError } from '../errors/AppError.ts';

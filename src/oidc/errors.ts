@@ -1,5 +1,5 @@
 import * as oc from 'openid-client';
-import { errors as joseErrors } from 'jose';
+import * as joseErrors from 'jose/errors';
 import { AppError } from '../errors/AppError.ts';
 
 const TOKEN_REJECTED_CODES = new Set([

@@ -1,4 +1,5 @@
-import { jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
+import { jwtVerify } from 'jose/jwt/verify';
 import type { ProviderHandle } from './client.ts';
 import { AppError } from '../errors/AppError.ts';
 

@@ -1,4 +1,6 @@
-import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
+import { decodeProtectedHeader } from 'jose/decode/protected_header';
+import { jwtVerify } from 'jose/jwt/verify';
 import type { ProviderHandle } from './client.ts';
 import { AppError } from '../errors/AppError.ts';
 

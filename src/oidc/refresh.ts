@@ -5,7 +5,7 @@ import type { SessionUser, StoredTokens, TokenInfo } from '../sessions/record.ts
 import { verifyIdToken } from './idToken.ts';
 import { fromOidcError } from './errors.ts';
 import { claimsFailure, fetchClaims, rebuildUser } from './claims.ts';
-import { decodeJwt } from 'jose';
+import { decodeJwt } from 'jose/jwt/decode';
 import { AppError } from '../errors/AppError.ts';
 
 export type RefreshOutcome =

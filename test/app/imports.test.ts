@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const REDIS_PACKAGES = /\/node_modules\/(redis|@redis\/[^/]+|connect-redis)\//;
+const JOSE_INDEX = '/node_modules/jose/dist/webapi/index.js';
 
 // Records every module a fresh process loads (ESM and require alike) and prints them as it exits.
 const RECORD_LOADS = `data:text/javascript,${encodeURIComponent(
@@ -24,9 +25,9 @@ function modulesLoadedBy(script: string): string[] {
   return JSON.parse(run.stdout) as string[];
 }
 
-describe('optional stores are loaded only when chosen', () => {
+describe('what the library and the app load', () => {
   // The Redis client and connect-redis are ~650 modules and ~11 MB of RSS: an app on SQLite must not pay for them.
-  it('the library and the reference app, with a SQLite store opened, load nothing of Redis', () => {
+  it('the library and the reference app, with a SQLite store opened, load nothing of Redis and jose by its parts', () => {
     const loaded = modulesLoadedBy(
       [
         "await import('./src/index.ts'); await import('./src/app/createApp.ts');",
@@ -40,10 +41,14 @@ describe('optional stores are loaded only when chosen', () => {
     );
     expect(loaded.some((url) => url.endsWith('/src/sessions/sqlite.ts'))).toBe(true);
     expect(loaded.filter((url) => REDIS_PACKAGES.test(url))).toEqual([]);
+    // jose by its parts: its index loads all of it (JWE, key generation…), ~8 MB of RSS the app never uses.
+    expect(loaded.some((url) => url.includes('/node_modules/jose/'))).toBe(true);
+    expect(loaded.filter((url) => url.endsWith(JOSE_INDEX))).toEqual([]);
   });
 
-  it('the check sees them when the Redis backend module is imported', () => {
-    const loaded = modulesLoadedBy("await import('./src/sessions/redis.ts');");
+  it('the check sees them when the Redis backend module or the jose index is imported', () => {
+    const loaded = modulesLoadedBy("await import('./src/sessions/redis.ts'); await import('jose');");
     expect(loaded.filter((url) => REDIS_PACKAGES.test(url)).length).toBeGreaterThan(0);
+    expect(loaded.filter((url) => url.endsWith(JOSE_INDEX)).length).toBe(1);
   });
 });
