@@ -115,7 +115,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
     res.type('css').send(stylesheet);
   });
   const perRequest = [
-    sessionMiddleware(config.session, sessions, writes, trust, (req) => req.path === paths.callback),
+    sessionMiddleware(config.session, sessions, writes, trust, (req) => routeKey(req.path) === routeKey(paths.callback)),
     sessionLifetime(config.session),
     followBoxUser(boxUser, logger),
     refresh,

@@ -37,6 +37,8 @@ export function renderPage(
       return;
     }
     res.setHeader('Content-Language', ctx.lang.locale);
+    // The sign-out page has buttons worth clickjacking; a host that sets no framing policy of its own still gets one.
+    if (!res.getHeader('X-Frame-Options')) res.setHeader('X-Frame-Options', 'SAMEORIGIN');
     res.vary('Accept-Language');
     res.type('html').send(html);
   });

@@ -5,8 +5,18 @@ import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError, ConfigError, lazycatAuth, requireAuth, requireGroup, type LazycatAuthOptions } from '../../src/index.ts';
-import { composeAuth } from '../../src/http/composeAuth.ts';
+import {
+  AppError,
+  ConfigError,
+  lazycatAuth,
+  requireAuth,
+  requireGroup,
+  type LazycatAuth,
+  type LazycatAuthOptions,
+} from '../../src/index.ts';
+import { composeAuth, internalsOf } from '../../src/http/composeAuth.ts';
+import { getStored, setStored } from '../../src/sessions/writes.ts';
+import { agedTokenInfo } from '../fixtures/tokens.ts';
 import { createSessionBackend } from '../../src/sessions/index.ts';
 import type { SessionBackend } from '../../src/sessions/types.ts';
 import { loadConfig } from '../../src/config/load.ts';
@@ -30,10 +40,14 @@ afterAll(async () => {
 interface Host {
   url: string;
   seen: unknown[];
+  auth?: LazycatAuth;
 }
 
 /** A host app of someone else's: lazycatAuth() first, its own routes, and its own error handler that records what reached it. */
-async function host(options: LazycatAuthOptions, build: (app: Express) => void = () => {}): Promise<Host> {
+async function host(
+  options: LazycatAuthOptions | ((url: string) => LazycatAuthOptions),
+  build: (app: Express) => void = () => {},
+): Promise<Host> {
   const { server, port } = await reservePort();
   const url = `http://127.0.0.1:${port}`;
   const seen: unknown[] = [];
@@ -48,7 +62,7 @@ async function host(options: LazycatAuthOptions, build: (app: Express) => void =
       SESSION_SECRET: 'host-app-session-secret-host-app-session',
     },
     logger: capturingLogger().logger,
-    ...options,
+    ...(typeof options === 'function' ? options(url) : options),
   });
   const app = express();
   app.use(auth);
@@ -67,7 +81,7 @@ async function host(options: LazycatAuthOptions, build: (app: Express) => void =
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await auth.close();
   });
-  return { url, seen };
+  return { url, seen, auth };
 }
 
 async function signIn(h: Host, username = 'alice', returnTo?: string) {
@@ -175,6 +189,58 @@ describe('lazycatAuth() in a host app', () => {
     const cookie = signedInA.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).toValueString();
     // Same cookie name, other instance, other store: not signed in there.
     expect((await request(b.url).get('/me').set('Accept', 'application/json').set('Cookie', cookie)).status).toBe(401);
+  });
+});
+
+describe('answers that must not hang, loop or 500 (review findings)', () => {
+  it('req.oidc.accessToken() rejects, never hangs, when a refresh it needs cannot reach the store', async () => {
+    const h = await host({ scopes: 'openid profile email offline_access' }, (app) => {
+      app.get('/token', async (req, res) => {
+        // The token ages while the handler works: a refresh is due by the time it asks for the token.
+        const { sessions } = internalsOf(h.auth!);
+        const stored = (await getStored(sessions.store, req.sessionID))!;
+        req.session.tokenInfo = agedTokenInfo(stored.tokenInfo);
+        await setStored(sessions.store, req.sessionID, { ...stored, tokenInfo: req.session.tokenInfo });
+        // The store refuses the refresh lock (fault at the store's edge).
+        sessions.kv.add = () => Promise.reject(new AppError('SESSION_STORE_UNAVAILABLE'));
+        try {
+          res.json({ token: Boolean(await req.oidc.accessToken()) });
+        } catch (err) {
+          res.status(503).json({ refused: (err as AppError).code });
+        }
+      });
+    });
+    const { agent } = await signIn(h);
+    const res = await agent.get('/token').set('Accept', 'application/json');
+    expect(res.body).toEqual({ refused: 'SESSION_STORE_UNAVAILABLE' });
+  });
+
+  it('leaves a post-logout redirect URI at the site root to the host page there', async () => {
+    const h = await host(
+      (url) => ({ postLogoutRedirectUri: `${url}/` }),
+      (app) => app.get('/', (_req, res) => res.send('home')),
+    );
+    const home = await request(h.url).get('/');
+    expect({ status: home.status, text: home.text }).toEqual({ status: 200, text: 'home' });
+    // A return from the provider (it carries a state) is still checked there.
+    expect((await request(h.url).get('/?state=unexpected')).status).toBe(303);
+  });
+
+  it('answers a non-ASCII logout state and a variant callback path with a redirect or 400, never 500', async () => {
+    const h = await host({ pages: 'builtin' });
+    const done = await request(h.url)
+      .get(`/logout/done?state=${encodeURIComponent('é'.repeat(22))}`)
+      .set('Cookie', `lzc-oidc.logout=${'a'.repeat(22)}`);
+    expect(done.status).toBe(303);
+    const callback = await request(h.url).get('/callback/?state=abcdefghijklmnopqrstuv&code=x').set('Accept', 'application/json');
+    expect(callback.status).toBe(400);
+  });
+
+  it('does not sign anyone out from a cross-site form post, which carries no session cookie under SameSite=Lax', async () => {
+    const h = await host({});
+    const res = await request(h.url).post('/logout').type('form').send({}).set('Sec-Fetch-Site', 'cross-site');
+    expect(res.status).toBe(303);
+    expect(res.headers['set-cookie']).toBeUndefined();
   });
 });
 

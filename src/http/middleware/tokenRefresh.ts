@@ -146,8 +146,14 @@ export function tokenRefresh(deps: {
       flight = updateUnderLock(id, requestIdOf(req)).finally(() => inflight.delete(id));
       inflight.set(id, flight);
     }
-    await flight;
-    await reload(req);
+    try {
+      await flight;
+      await reload(req);
+    } catch (err) {
+      // Every failure reaches next(): a caller awaiting it (req.oidc.accessToken()) must never be left hanging.
+      next(err);
+      return;
+    }
     next();
   };
 

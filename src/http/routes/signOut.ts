@@ -48,8 +48,10 @@ const destroySession = (req: Request) => new Promise<void>((resolve, reject) => 
 // A synchroniser token kept in the session, hand-written on purpose: the only form is sign-out, and the CSRF
 // packages for Express are either unmaintained (csurf) or bring double-submit cookies we do not need.
 function sameSecret(a: unknown, b: unknown): boolean {
-  if (typeof a !== 'string' || typeof b !== 'string' || a.length !== b.length) return false;
-  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  // Compared as bytes: strings of equal length can differ in byte length (non-ASCII), which timingSafeEqual refuses.
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** Sign-out: a confirmation page, the CSRF-checked POST that ends the session(s), and the provider's way back. */
@@ -71,8 +73,9 @@ export function signOutRoutes({ config, oidc, sessions, writes, logger, paths }:
       throw new AppError('CSRF_INVALID');
     }
     const reqId = requestIdOf(req);
-    // This browser is signed out whatever the store manages below.
-    res.clearCookie(config.session.cookieName, cookieOptions);
+    // This browser is signed out whatever the store manages below. Only when its cookie came with the request:
+    // under SameSite=Lax a cross-site form post carries none, and must not sign anyone out.
+    if (req.session) res.clearCookie(config.session.cookieName, cookieOptions);
     // A token that cannot be read is not revoked; the session still ends.
     const tokensOf = (id: string) =>
       writes.tokens(id).catch((err: unknown) => {
@@ -138,7 +141,10 @@ export function signOutRoutes({ config, oidc, sessions, writes, logger, paths }:
   });
 
   // Where the provider sends the browser after RP-initiated logout; `state` proves it is our logout coming back.
-  router.get(paths.logoutDone, (req, res) => {
+  router.get(paths.logoutDone, (req, res, next) => {
+    // Without a state this is no return from the provider: the path may be the host's own page (a post-logout URI
+    // at the site root, say), which must stay reachable rather than redirect to itself.
+    if (typeof req.query.state !== 'string') return next();
     const expected = parseCookies(req.get('cookie')).get(LOGOUT_STATE_COOKIE);
     res.clearCookie(LOGOUT_STATE_COOKIE, cookieOptions);
     const state = typeof req.query.state === 'string' ? req.query.state.replace(/\/$/, '') : undefined;
