@@ -236,6 +236,19 @@ describe('answers that must not hang, loop or 500 (review findings)', () => {
     expect(callback.status).toBe(400);
   });
 
+  it('goes to the canonical host once, and does not loop behind a proxy that rewrites every Host', async () => {
+    const h = await host({});
+    const first = await request(h.url).get('/login?returnTo=%2Fme').set('Host', 'app:3000');
+    expect(first.status).toBe(303);
+    const again = new URL(first.headers.location!);
+    expect(again.origin).toBe(h.url);
+    const second = await request(h.url)
+      .get(again.pathname + again.search)
+      .set('Host', 'app:3000');
+    expect(second.status).toBe(303);
+    expect(new URL(second.headers.location!).origin).toBe(new URL(provider.issuer).origin);
+  });
+
   it('does not sign anyone out from a cross-site form post, which carries no session cookie under SameSite=Lax', async () => {
     const h = await host({});
     const res = await request(h.url).post('/logout').type('form').send({}).set('Sec-Fetch-Site', 'cross-site');

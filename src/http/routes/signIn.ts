@@ -37,6 +37,8 @@ function onAnotherHost(canonical: URL, host: string | undefined): boolean {
   return !(isAddress(seen) && !isAddress(canonical));
 }
 
+const CANONICAL_MARK = 'canonical';
+
 /** Sign-in: /login starts it, /callback finishes it; the protocol is oidc/flow's, the session is written here. */
 export function signInRoutes({ config, oidc, sessions, writes, logger, paths, trust, boxUserOf, afterSignIn }: AuthDeps): Router {
   const router = Router();
@@ -46,11 +48,25 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
     callbackPath: paths.callback,
   });
   const canonical = new URL(config.publicOrigin);
+  let warnedHostRewrite = false;
 
   router.get(paths.login, async (req, res) => {
     // The box also serves the app on prefix and secondary domains, but the callback returns to the redirect URI's
     // host: a sign-in started elsewhere would leave its pending-login cookie on a host the callback never sees.
-    if (onAnotherHost(canonical, trust.host(req))) return res.redirect(303, canonical.origin + req.originalUrl);
+    if (onAnotherHost(canonical, trust.host(req))) {
+      // Marked, so that a proxy which rewrites every Host to its upstream name (nginx's default proxy_pass) cannot
+      // send the browser round in circles: back here with the mark, the browser is on the canonical host already.
+      if (req.query[CANONICAL_MARK] === undefined) {
+        return res.redirect(303, `${canonical.origin}${req.originalUrl}${req.originalUrl.includes('?') ? '&' : '?'}${CANONICAL_MARK}=1`);
+      }
+      if (!warnedHostRewrite) {
+        warnedHostRewrite = true;
+        logger.warn(
+          { host: trust.host(req), canonical: canonical.host },
+          "requests name another host than the redirect URI even after a redirect there: the proxy rewrites Host; have it pass the browser's Host (or X-Forwarded-Host from a trusted proxy)",
+        );
+      }
+    }
     const returnTo = safeReturnTo(req.query.returnTo, afterSignIn, [paths.login, paths.callback, paths.logout]);
     if (req.session?.user) return res.redirect(303, returnTo);
     // The first request of a fresh process started discovery: let that one attempt finish before answering "unavailable".
