@@ -26,15 +26,17 @@ const CACHED_SESSIONS = 2000;
  * column, so reads ignore expired rows without parsing them and pruning is a range delete.
  *
  * Reads are served from a copy of the rows this store last read or wrote: every signed-in request reads
- * its session, and the query was a tenth of such a request's time. The copy is exact because this process
- * is the file's only writer (several instances share Redis instead, never this file): every write, touch
- * and delete goes through here and updates it first, a copy carries its row's expiry, and what it holds is
- * the JSON text, parsed afresh for each read, so a request that changes its session object changes nothing else.
+ * its session, and the query was a tenth of such a request's time. The copy is exact: every write, touch
+ * and delete of this connection goes through here and updates it first, a copy carries its row's expiry,
+ * and SQLite's data_version, which moves only when another connection (another process, or another instance
+ * on the same file) commits, drops the whole copy when it moves. What it holds is the JSON text, parsed afresh
+ * for each read, so a request that changes its session object changes nothing else.
  */
 export class SqliteSessionStore extends Store {
   readonly #idleTimeoutSec: number;
   readonly #stmt;
   readonly #cache = new Map<string, { data: string; expiresAt: number }>();
+  #dataVersion: unknown;
 
   constructor(db: DatabaseSync, idleTimeoutSec: number) {
     super();
@@ -50,6 +52,7 @@ export class SqliteSessionStore extends Store {
       clear: db.prepare('DELETE FROM sessions'),
       length: db.prepare('SELECT count(*) AS n FROM sessions WHERE expires_at > ?'),
       all: db.prepare('SELECT sid, data FROM sessions WHERE expires_at > ?'),
+      dataVersion: db.prepare('PRAGMA data_version'),
     };
   }
 
@@ -66,6 +69,12 @@ export class SqliteSessionStore extends Store {
 
   #read(sid: string): SessionData | null {
     const now = Date.now();
+    const version = this.#stmt.dataVersion.get()?.data_version;
+    if (version !== this.#dataVersion) {
+      // Someone else wrote to the file since: none of the copies can be trusted.
+      this.#cache.clear();
+      this.#dataVersion = version;
+    }
     const cached = this.#cache.get(sid);
     if (cached && cached.expiresAt > now) {
       this.#remember(sid, cached.data, cached.expiresAt);

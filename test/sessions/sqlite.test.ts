@@ -49,6 +49,22 @@ describe('sqlite session backend: the read cache stays exact', () => {
     }
   });
 
+  it('a logout through another connection to the same file (another process or instance) reaches this copy too', async () => {
+    const dir = freshDir();
+    const [a, b] = [open(dir), open(dir)];
+    try {
+      await settle((cb) => a.store.set('s', sessionData(60_000, { user: { sub: 'alice' } }), cb));
+      expect((await get(b, 's'))?.user?.sub).toBe('alice');
+      await settle((cb) => a.store.destroy('s', cb));
+      expect(await get(b, 's')).toBeNull();
+      await settle((cb) => a.store.set('s', sessionData(60_000, { user: { sub: 'bob' } }), cb));
+      expect((await get(b, 's'))?.user?.sub).toBe('bob');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('a session read just before its expiry is gone right after it, copy or not', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const backend = open(freshDir());
