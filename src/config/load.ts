@@ -20,8 +20,8 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEV_CLIENT_ID = 'lzc-oidc-dev';
-export const DEV_CLIENT_SECRET = 'lzc-oidc-dev-secret-not-for-production';
+const DEV_CLIENT_ID = 'lzc-oidc-dev';
+const DEV_CLIENT_SECRET = 'lzc-oidc-dev-secret-not-for-production';
 const DEFAULT_SCOPES = 'openid profile email groups';
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 

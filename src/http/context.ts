@@ -17,7 +17,7 @@ export function instanceOf(req: Request): InstanceSettings | undefined {
   return (req as WithInstance)[INSTANCE];
 }
 
-export function toOidcUser(u: SessionUser): OidcUser {
+function toOidcUser(u: SessionUser): OidcUser {
   const user: OidcUser = { sub: u.sub, groups: u.groups, issuer: u.issuer };
   if (u.name) user.name = u.name;
   if (u.preferred_username) user.username = u.preferred_username;

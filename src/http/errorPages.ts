@@ -22,7 +22,7 @@ export function requestIdOf(req: Request): string {
 }
 
 /** What reaches a host's error handler from the HTTP edge: always an AppError with a code and a status. */
-export function fromHttpError(err: unknown): AppError {
+function fromHttpError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   // body-parser and friends mark client mistakes with a 4xx status.
   const status = (err as { status?: unknown } | undefined)?.status;

@@ -11,7 +11,7 @@ const SECRET_KEYS =
 const ERROR_CODE = /^[A-Z][A-Z0-9_]+$/;
 
 /** Replaces token-like strings and secret-named fields, however deep, before anything is logged. */
-export function scrub(value: unknown, depth = 0): unknown {
+function scrub(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.replace(JWT_LIKE, '[jwt]');
   // Errors go to the err serializer whole; it scrubs what it keeps.
   if (value === null || typeof value !== 'object' || value instanceof Error) return value;

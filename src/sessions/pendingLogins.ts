@@ -6,8 +6,8 @@ import { cookieAttributes, parseCookies } from '../security/cookies.ts';
 import { storeKeys } from './keys.ts';
 import { sealer, type Sealer } from '../security/sealer.ts';
 
-export const PENDING_TTL_SEC = 600;
-export const MAX_PENDING_PER_BROWSER = 5;
+const PENDING_TTL_SEC = 600;
+const MAX_PENDING_PER_BROWSER = 5;
 /** Bytes of pending-login cookie values a browser keeps at once: their sum is the callback's Cookie header. */
 const PENDING_COOKIE_BUDGET = 4096;
 const STATE_FORMAT = /^[\w-]{16,128}$/;

@@ -37,6 +37,17 @@ afterAll(async () => {
   await provider.close();
 });
 
+/** What a host app on `url` would set to sign in with the test provider, sessions in memory. */
+const hostEnv = (url: string) => ({
+  NODE_ENV: 'test',
+  LAZYCAT_AUTH_OIDC_ISSUER_URI: provider.issuer,
+  LAZYCAT_AUTH_OIDC_CLIENT_ID: provider.clientId,
+  LAZYCAT_AUTH_OIDC_CLIENT_SECRET: provider.clientSecret,
+  OIDC_REDIRECT_URI: `${url}/callback`,
+  SESSION_STORE: 'memory',
+  SESSION_SECRET: 'host-app-session-secret-host-app-session',
+});
+
 interface Host {
   url: string;
   seen: unknown[];
@@ -52,15 +63,7 @@ async function host(
   const url = `http://127.0.0.1:${port}`;
   const seen: unknown[] = [];
   const auth = lazycatAuth({
-    env: {
-      NODE_ENV: 'test',
-      LAZYCAT_AUTH_OIDC_ISSUER_URI: provider.issuer,
-      LAZYCAT_AUTH_OIDC_CLIENT_ID: provider.clientId,
-      LAZYCAT_AUTH_OIDC_CLIENT_SECRET: provider.clientSecret,
-      OIDC_REDIRECT_URI: `${url}/callback`,
-      SESSION_STORE: 'memory',
-      SESSION_SECRET: 'host-app-session-secret-host-app-session',
-    },
+    env: hostEnv(url),
     logger: capturingLogger().logger,
     ...(typeof options === 'function' ? options(url) : options),
   });
@@ -289,15 +292,7 @@ describe('cost and side effects', () => {
     const { server, port } = await reservePort();
     const url = `http://127.0.0.1:${port}`;
     const { logger } = capturingLogger();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      LAZYCAT_AUTH_OIDC_ISSUER_URI: provider.issuer,
-      LAZYCAT_AUTH_OIDC_CLIENT_ID: provider.clientId,
-      LAZYCAT_AUTH_OIDC_CLIENT_SECRET: provider.clientSecret,
-      OIDC_REDIRECT_URI: `${url}/callback`,
-      SESSION_STORE: 'memory',
-      SESSION_SECRET: 'x'.repeat(32),
-    });
+    const config = loadConfig(hostEnv(url));
     const real = await createSessionBackend(config.session, logger);
     let reads = 0;
     let writes = 0;
