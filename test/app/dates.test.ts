@@ -29,10 +29,26 @@ describe('showTime', () => {
     expect(showTime(new Date(NOW + 23 * HOUR + 123), NOW, 'zh-CN').iso).toBe('2026-12-01T14:05:00.123Z');
   });
 
-  it("names the date, time and zone in the reader's language", () => {
+  it("names the date, time and the server's UTC offset the same way in both languages", () => {
     const at = new Date(NOW + 8 * HOUR);
-    expect(showTime(at, NOW, 'en', 'Asia/Shanghai').local).toBe('Dec 1, 2026, 7:05 AM GMT+8');
-    expect(showTime(at, NOW, 'zh-CN', 'Asia/Shanghai').local).toBe('2026年12月1日 GMT+8 07:05');
-    expect(showTime(at, NOW, 'en', 'UTC').local).toBe('Nov 30, 2026, 11:05 PM UTC');
+    expect(showTime(at, NOW, 'en', 8 * 60).local).toBe('2026-12-01 07:05 GMT+8');
+    expect(showTime(at, NOW, 'zh-CN', 8 * 60).local).toBe('2026-12-01 07:05 GMT+8');
+    expect(showTime(at, NOW, 'en', 0).local).toBe('2026-11-30 23:05 UTC');
+    expect(showTime(at, NOW, 'en', -(9 * 60 + 30)).local).toBe('2026-11-30 13:35 GMT-9:30');
+    expect(showTime(at, NOW, 'en', 5 * 60 + 45).local).toBe('2026-12-01 04:50 GMT+5:45');
+  });
+
+  it('uses the server offset when none is given', () => {
+    const at = new Date(NOW);
+    expect(showTime(at, NOW, 'en').local).toBe(showTime(at, NOW, 'en', -at.getTimezoneOffset()).local);
+  });
+
+  it('names yesterday and the day before as Intl does', () => {
+    expect(showTime(new Date(NOW - DAY), NOW, 'en').relative).toBe('yesterday');
+    expect(showTime(new Date(NOW - DAY), NOW, 'zh-CN').relative).toBe('昨天');
+    expect(showTime(new Date(NOW - 2 * DAY), NOW, 'zh-CN').relative).toBe('前天');
+    expect(showTime(new Date(NOW - 2 * DAY), NOW, 'en').relative).toBe('2 days ago');
+    expect(showTime(new Date(NOW + HOUR), NOW, 'en').relative).toBe('in 1 hour');
+    expect(showTime(new Date(NOW - MINUTE), NOW, 'en').relative).toBe('1 minute ago');
   });
 });
