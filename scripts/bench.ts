@@ -3,7 +3,7 @@
 // production start); the load generator (autocannon) and the OpenID provider run in this process, so the
 // servers' CPU and memory figures are their own. Numbers only: nothing here asserts a speed.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test/fixtures/app.ts';
@@ -14,6 +14,8 @@ import {
   headerBytes,
   load,
   mb,
+  PRODUCTION_NODE_OPTIONS,
+  PRODUCTION_START,
   ROOT,
   signIn,
   signInWave,
@@ -31,15 +33,8 @@ const STORED_SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
 const SIGN_INS = 100;
 const WAVE = { count: 200, concurrency: 20 };
 const SERVERS = path.join(ROOT, 'scripts', 'bench', 'servers.ts');
-const PRODUCTION_START = 'dist/app/server.js';
-// The production start's node options, read from the launcher the package ships, so the bench measures what runs.
-const PRODUCTION_NODE_OPTIONS = (() => {
-  const options = /^exec node (.*?)\s*dist\/app\/server\.js$/m.exec(readFileSync(path.join(ROOT, 'lzc', 'run.sh'), 'utf8'))?.[1];
-  if (options === undefined) throw new Error('lzc/run.sh: no `exec node … dist/app/server.js` line');
-  return options.split(' ').filter(Boolean);
-})();
-// The comparison row: the same start without V8's young-generation cap, to show what the cap saves and costs.
-const UNCAPPED_NODE_OPTIONS = PRODUCTION_NODE_OPTIONS.filter((o) => !o.startsWith('--max-semi-space-size'));
+// The comparison row: the same start without the production start's V8 memory options, to show what they save and cost.
+const UNCAPPED_NODE_OPTIONS: string[] = [];
 const JSON_ACCEPT = 'application/json';
 const HTML_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
@@ -213,7 +208,7 @@ async function main(): Promise<void> {
     const json = (await body(`${ref.url}/profile`, { cookie: refCookie, accept: JSON_ACCEPT })).text;
     const idle = (await ref.usage()).rss;
     signIns.unshift(await signInRow('lzc-oidc reference app (sqlite)', ref, provider, '/profile'));
-    // Not the production start: the same app without its young-generation cap.
+    // Not the production start: the same app without its V8 memory options.
     const uncapped = await keep(
       startAppProcess(
         provider,

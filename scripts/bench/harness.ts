@@ -3,6 +3,7 @@
 // load. Nothing here asserts a speed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,13 @@ import { loginAtProvider, ProviderBrowser } from '../../test/fixtures/providerLo
 import { until } from '../../test/fixtures/until.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const PRODUCTION_START = 'dist/app/server.js';
+// The production start's node options, read from the launcher the package ships, so the bench measures what runs.
+export const PRODUCTION_NODE_OPTIONS = (() => {
+  const options = /^exec node (.*?)\s*dist\/app\/server\.js$/m.exec(readFileSync(path.join(ROOT, 'lzc', 'run.sh'), 'utf8'))?.[1];
+  if (options === undefined) throw new Error('lzc/run.sh: no `exec node … dist/app/server.js` line');
+  return options.split(' ').filter(Boolean);
+})();
 export const SESSION_SECRET = 'bench-session-secret-bench-session-secret';
 // A cap on top of the duration, so a load run is bounded in count as well as in time.
 const MAX_REQUESTS_PER_RUN = 2_000_000;

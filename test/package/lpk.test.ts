@@ -127,10 +127,10 @@ describe('lpk', () => {
     expect(route.launcher.startsWith('/lzcapp/pkg/content/')).toBe(true);
     const launcher = path.join(lpk.contentDir, path.relative('/lzcapp/pkg/content', route.launcher));
     expect(fs.statSync(launcher).mode & 0o111).not.toBe(0);
-    // The compiled app with V8's young generation capped (its memory under a burst of requests), and as npm's
-    // start:production starts it.
+    // The compiled app with V8's heap kept near what is live (its memory under a burst of requests), and as
+    // npm's start:production starts it.
     const exec = /^exec node (.*)$/m.exec(fs.readFileSync(launcher, 'utf8'))?.[1];
-    expect(exec).toBe('--max-semi-space-size=16 dist/app/server.js');
+    expect(exec).toBe('--max-semi-space-size=16 --heap-growing-percent=30 dist/app/server.js');
     expect(pkgJson.scripts['start:production']).toContain(`node ${exec}`);
     expect(Number(manifestEnv(lpk.manifest).get('PORT'))).toBe(route.port);
     // The committed image pinned by digest (manifest.test.ts), or a store copy from LZC_APP_IMAGE.
