@@ -38,6 +38,15 @@ const UNCAPPED_NODE_OPTIONS: string[] = [];
 const JSON_ACCEPT = 'application/json';
 const HTML_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
+/** The cookie a GET sets (name=value), failing the run without one. */
+async function firstCookie(url: string): Promise<string> {
+  const res = await fetch(url);
+  await res.body?.cancel();
+  const cookie = res.headers.getSetCookie()[0]?.split(';')[0];
+  if (!cookie) throw new Error(`${url} set no cookie`);
+  return cookie;
+}
+
 /** One GET's body, failing the run on anything but 200. */
 async function body(url: string, headers: Record<string, string>): Promise<{ text: string; res: Response }> {
   const res = await fetch(url, { headers });
@@ -153,11 +162,14 @@ async function main(): Promise<void> {
       withAuth[store.name] = { app, cookie, rssBefore, ...(fill !== undefined && { fill }) };
     }
     const bareHost = await keep(spawnServer([SERVERS, 'host'], { BENCH_BODY: meBody }, '/public'));
+    const sessionOnly = await keep(spawnServer([SERVERS, 'host-session'], { BENCH_BODY: meBody }, '/public'));
+    const sessionOnlyCookie = await firstCookie(`${sessionOnly.url}/login`);
     const sqlite = withAuth.sqlite!;
     const hostTargets: Record<string, Target> = {
       'public without': { server: bareHost, path: '/public', accept: JSON_ACCEPT },
       'public with': { server: sqlite.app, path: '/public', accept: JSON_ACCEPT },
       'me without': { server: bareHost, path: '/me', accept: JSON_ACCEPT },
+      'me session only': { server: sessionOnly, path: '/me', accept: JSON_ACCEPT, cookie: sessionOnlyCookie },
       ...Object.fromEntries(
         stores.map((s) => [
           `me ${s.name}`,
@@ -186,6 +198,13 @@ async function main(): Promise<void> {
         against: vs('of the app without', hostRuns['public with']!, hostRuns['public without']!),
       },
       { app: 'without lazycatAuth()', route: 'GET /me', store: '—', result: hostRuns['me without']! },
+      {
+        app: 'without lazycatAuth(), express-session alone (a one-field session)',
+        route: 'GET /me, with its cookie',
+        store: "express-session's MemoryStore",
+        result: hostRuns['me session only']!,
+        against: vs('of the app without', hostRuns['me session only']!, hostRuns['me without']!),
+      },
       ...stores.map((s) => ({
         app: 'with lazycatAuth()',
         route: 'GET /me, signed in, requireAuth()',
@@ -337,6 +356,7 @@ async function main(): Promise<void> {
           sqlite: ratio(hostRuns['me sqlite']!, hostRuns['me without']!),
           redis: ratio(hostRuns['me redis']!, hostRuns['me without']!),
           memory: ratio(hostRuns['me memory']!, hostRuns['me without']!),
+          sessionOnly: ratio(hostRuns['me session only']!, hostRuns['me without']!),
           html: ratio(runs['ref html'], bareJson),
           htmlVsEoc: ratio(runs['ref html'], runs['eoc html']),
           json: ratio(runs['ref json'], bareJson),

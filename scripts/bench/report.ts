@@ -62,7 +62,7 @@ export interface Report {
   signInsForCpu: number;
   host: LoadRow[];
   reference: LoadRow[];
-  ratios: Record<'anonymous' | 'sqlite' | 'redis' | 'memory' | 'html' | 'htmlVsEoc' | 'json', Ratio>;
+  ratios: Record<'anonymous' | 'sqlite' | 'redis' | 'memory' | 'sessionOnly' | 'html' | 'htmlVsEoc' | 'json', Ratio>;
   memory: { idle: number; after: number };
   referenceCpuMs: number;
   signIns: SignInRow[];
@@ -121,6 +121,13 @@ export function render(r: Report): string {
     ['host app: signed-in requireAuth() JSON route, SQLite', '≥ 0.6×', both(r.ratios.sqlite), '—', yes(r.ratios.sqlite.rps >= 0.6)],
     ['host app: the same, Redis', 'reported', both(r.ratios.redis), '—', '—'],
     ['host app: the same, memory', 'reported', both(r.ratios.memory), '—', '—'],
+    [
+      'host app: express-session alone, its MemoryStore, a one-field session (what any signed-in route on it costs at least)',
+      'reported',
+      both(r.ratios.sessionOnly),
+      '—',
+      '—',
+    ],
     [
       'reference app: signed-in HTML /profile vs bare Express (its JSON handler, as in issue 13)',
       '≥ 0.33×',

@@ -2,10 +2,13 @@
 // `node scripts/bench/servers.ts <role>` on $PORT (127.0.0.1):
 //   host       a minimal Express app: GET /public (anonymous JSON) and GET /me (the user as JSON, from $BENCH_BODY)
 //   host-auth  the same app with app.use(lazycatAuth()) and requireAuth() on /me, from the compiled package (dist/)
+//   host-session  the same app with express-session alone (its own MemoryStore, a one-field session set by
+//              GET /login) and /me answering 401 without it: the floor of any signed-in route built on express-session
 //   bare       a bare Express handler answering /profile with the reference app's own body ($BENCH_BODY, $BENCH_HTML)
 //   eoc        express-openid-connect 3 in code flow, its default cookie session, a signed-in /profile
 import { createRequire } from 'node:module';
 import express, { type Request, type Response } from 'express';
+import session from 'express-session';
 import { SESSION_SECRET } from './harness.ts';
 
 type Library = typeof import('../../src/index.ts');
@@ -38,6 +41,31 @@ async function serveHost(withAuth: boolean): Promise<void> {
   app.use(auth);
   app.get('/public', (_req, res) => void res.json(publicBody));
   app.get('/me', requireAuth(), (req, res) => void res.json(req.oidc.user));
+  app.listen(PORT, '127.0.0.1');
+}
+
+function serveHostSession(): void {
+  const me = JSON.parse(process.env.BENCH_BODY ?? '{}') as unknown;
+  const app = express();
+  // The cheapest use of express-session: the options lazycatAuth() passes it, with nothing around or under it.
+  app.use(
+    session({
+      secret: SESSION_SECRET,
+      store: new session.MemoryStore(),
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax', maxAge: 86_400_000 },
+    }),
+  );
+  app.get('/public', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/login', (req, res) => {
+    req.session.user = { sub: 'alice' } as never;
+    res.json({ status: 'ok' });
+  });
+  app.get('/me', (req, res) => {
+    if (!req.session.user) return void res.status(401).end();
+    res.json(me);
+  });
   app.listen(PORT, '127.0.0.1');
 }
 
@@ -96,6 +124,7 @@ process.on('SIGTERM', () => process.exit(0));
 
 const role = process.argv[2];
 if (role === 'host' || role === 'host-auth') await serveHost(role === 'host-auth');
+else if (role === 'host-session') serveHostSession();
 else if (role === 'bare') serveBare();
 else if (role === 'eoc') serveExpressOpenidConnect();
-else throw new Error(`unknown role ${String(role)}: host, host-auth, bare or eoc`);
+else throw new Error(`unknown role ${String(role)}: host, host-auth, host-session, bare or eoc`);
