@@ -11,6 +11,7 @@ const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 export interface ProviderRequestInit {
   method?: string;
   headers?: Headers | Record<string, string>;
+  /** Typed as openid-client's customFetch may be called; it only ever sends a form or a string. */
   body?: string | URLSearchParams | Uint8Array | ArrayBuffer | ReadableStream | null;
   /** Redirects are never followed: a 3xx comes back as it is, as fetch returns it with `redirect: 'manual'`. */
   redirect?: 'manual';
@@ -20,12 +21,10 @@ export interface ProviderRequestInit {
 /** The rejection fetch gives for a request that got no usable answer, which callers recognise by its message. */
 const fetchFailed = (cause: unknown): TypeError => new TypeError('fetch failed', { cause });
 
-function requestBody(body: ProviderRequestInit['body']): Buffer | undefined {
+function requestBody(body: ProviderRequestInit['body']): string | undefined {
   if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string' || body instanceof URLSearchParams) return Buffer.from(body.toString());
-  if (body instanceof ArrayBuffer) return Buffer.from(body);
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  throw new TypeError('providerFetch takes no streamed request body');
+  if (typeof body === 'string' || body instanceof URLSearchParams) return body.toString();
+  throw new TypeError('providerFetch sends only string and form bodies');
 }
 
 /**
