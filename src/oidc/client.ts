@@ -7,6 +7,7 @@ import { isLoopbackHost } from '../config/load.ts';
 import { AppError } from '../errors/AppError.ts';
 import type { Logger } from '../log/logger.ts';
 import { createClientAuth, type ClientAuth } from './clientAuth.ts';
+import { providerFetch, type ProviderRequestInit } from './providerFetch.ts';
 
 /** What the rest of the app needs from a discovered provider. */
 export interface ProviderHandle {
@@ -77,7 +78,11 @@ function usesPlainHttp(cfg: OidcConfig): boolean {
 }
 
 async function discover(cfg: OidcConfig): Promise<oc.ServerMetadata> {
-  const options = { execute: usesPlainHttp(cfg) ? [oc.allowInsecureRequests] : [], timeout: cfg.httpTimeoutSec };
+  const options = {
+    execute: usesPlainHttp(cfg) ? [oc.allowInsecureRequests] : [],
+    timeout: cfg.httpTimeoutSec,
+    [oc.customFetch]: providerFetch,
+  };
   const from = async (issuer: string) =>
     (await oc.discovery(new URL(issuer), cfg.clientId, undefined, oc.None(), options)).serverMetadata();
   try {
@@ -96,11 +101,11 @@ async function discover(cfg: OidcConfig): Promise<oc.ServerMetadata> {
  * is not a 200 JSON key set) says nothing about the token being checked, so it is an outage (503) that a
  * refresh rides out, never "token rejected". jose would report some of these as generic JOSE errors.
  */
-async function fetchKeySet(url: string, init: RequestInit): Promise<Response> {
+async function fetchKeySet(url: string, init: ProviderRequestInit): Promise<Response> {
   let body: string;
   let res: Response;
   try {
-    res = await fetch(url, init);
+    res = await providerFetch(url, init);
     body = await res.text();
   } catch (err) {
     throw new AppError('OIDC_PROVIDER_UNAVAILABLE', { message: 'JWKS not reachable', cause: err });
@@ -183,8 +188,7 @@ export function createOidcClient(cfg: OidcConfig, logger: Logger): OidcClient {
   const probeOnce = async (url: string): Promise<boolean> => {
     try {
       // Any HTTP answer means the provider is up; only a failed connection or a timeout means it is not.
-      const res = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(Math.min(cfg.httpTimeoutSec, 3) * 1000) });
-      await res.body?.cancel();
+      await providerFetch(url, { signal: AbortSignal.timeout(Math.min(cfg.httpTimeoutSec, 3) * 1000) });
       return true;
     } catch {
       return false;

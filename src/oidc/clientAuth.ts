@@ -1,6 +1,7 @@
 import * as oc from 'openid-client';
 import type { OidcConfig } from '../config/types.ts';
 import type { Logger } from '../log/logger.ts';
+import { providerFetch } from './providerFetch.ts';
 
 export type ClientAuthUsed = 'client_secret_basic' | 'client_secret_post' | 'none';
 
@@ -58,6 +59,7 @@ export function createClientAuth(cfg: OidcConfig, metadata: oc.ServerMetadata, i
         auth,
       );
       config.timeout = cfg.httpTimeoutSec;
+      config[oc.customFetch] = providerFetch;
       if (insecureHttp) oc.allowInsecureRequests(config);
       configs.set(method, config);
     }

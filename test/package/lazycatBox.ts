@@ -1,57 +1,16 @@
 // A local stand-in for what a Lazycat box puts around an lzcapp: lzc-ingress terminates
 // TLS and forwards plain HTTP with X-Forwarded-Proto: https; lzcinit starts the exec://
 // launcher from the read-only content dir with the manifest's environment rendered.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import https from 'node:https';
 import type net from 'node:net';
 import path from 'node:path';
-import tls from 'node:tls';
 import { until } from '../fixtures/until.ts';
 import { execRoute, manifestEnv, type LpkManifest } from './lpk.ts';
 import { forward } from '../fixtures/forward.ts';
-
-export interface TlsFiles {
-  cert: string;
-  key: string;
-}
-
-/** A throwaway self-signed certificate for 127.0.0.1 (openssl CLI; valid one day). */
-export function selfSignedCert(dir: string): TlsFiles {
-  const keyFile = path.join(dir, 'tls.key');
-  const certFile = path.join(dir, 'tls.crt');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') };
-}
-
-/**
- * Makes this test process trust the certificate, as a browser trusts the box's. Only TLS
- * connections made without an explicit `ca` (fetch, here) are affected; nothing is disabled.
- */
-export function trustCertificate(cert: string): void {
-  tls.setDefaultCACertificates([...tls.getCACertificates('default'), cert]);
-}
+import type { TlsFiles } from '../fixtures/tls.ts';
 
 /** Every path under dir with its size and mtime: equal snapshots mean nothing was written there. */
 export function snapshotTree(dir: string): Map<string, string> {

@@ -12,16 +12,8 @@ import { ROOT, buildLpk, execRoute, manifestEnv, unpackLpk, type UnpackedLpk } f
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
 import { loginAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 import { freePort } from '../fixtures/app.ts';
-import {
-  renderManifestEnv,
-  selfSignedCert,
-  snapshotTree,
-  startPackagedApp,
-  startTlsProxy,
-  trustCertificate,
-  type RunningApp,
-  type TlsProxy,
-} from './lazycatBox.ts';
+import { selfSignedCert, trustCertificate } from '../fixtures/tls.ts';
+import { renderManifestEnv, snapshotTree, startPackagedApp, startTlsProxy, type RunningApp, type TlsProxy } from './lazycatBox.ts';
 import { findNativeProductionDeps, productionPackageDirs } from './nativeAddons.ts';
 
 /**

@@ -73,7 +73,7 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
     if (!oidc.isReady()) await oidc.firstAttempt();
     const provider = oidc.provider();
     await oidc.assertReachable();
-    const { url, state, checks } = await startLogin(provider, config.oidc);
+    const { url, state, checks } = startLogin(provider, config.oidc);
     pending.save(req, res, req.baseUrl + paths.login, state, { checks, returnTo });
     res.setHeader('Cache-Control', 'no-store');
     res.redirect(303, url.href);

@@ -9,6 +9,7 @@ import { until } from '../../fixtures/until.ts';
 import { expectSignInRejected, useHostileStack, tokenAnswers } from './hostileStack.ts';
 import { STACK_TRACE } from '../../fixtures/leaks.ts';
 import { editDiscovery } from '../../fixtures/discovery.ts';
+import { MAX_RESPONSE_BYTES } from '../../../src/oidc/providerFetch.ts';
 
 describe('hostile provider: token endpoint', () => {
   const h = useHostileStack();
@@ -23,6 +24,24 @@ describe('hostile provider: token endpoint', () => {
     await expectSignInRejected(h().stack, 502, 'OIDC_PROVIDER_ERROR');
     // The answer really came from the hostile endpoint, once: no retry of a spent code.
     expect(h().stack.provider.events.token.length).toBe(before + 1);
+  });
+});
+
+describe('hostile provider: an answer over the size limit', () => {
+  const h = useHostileStack();
+  const padded = (body: unknown) => ({ ...(body as object), padding: 'x'.repeat(MAX_RESPONSE_BYTES) });
+
+  it('from the token endpoint, otherwise valid, is the provider unavailable', async () => {
+    h().tokenEndpoint = async (ctx, next) => {
+      await next();
+      ctx.body = padded(ctx.body);
+    };
+    await expectSignInRejected(h().stack, 503, 'OIDC_PROVIDER_UNAVAILABLE');
+  });
+
+  it('from userinfo, otherwise valid, is the provider unavailable', async () => {
+    h().userinfo = padded;
+    await expectSignInRejected(h().stack, 503, 'OIDC_PROVIDER_UNAVAILABLE', { userinfoCalls: 1 });
   });
 });
 

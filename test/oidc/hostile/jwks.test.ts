@@ -7,6 +7,7 @@ import { refreshGrants } from '../../fixtures/provider.ts';
 import { ownSession, type Agent, type Stack } from '../../fixtures/stack.ts';
 import { agedTokenInfo } from '../../fixtures/tokens.ts';
 import { expectSignInAccepted, expectSignInRejected, useHostileStack } from './hostileStack.ts';
+import { MAX_RESPONSE_BYTES } from '../../../src/oidc/providerFetch.ts';
 
 const down: ProviderMiddleware = async (ctx) => {
   ctx.status = 503;
@@ -30,6 +31,13 @@ describe('hostile provider: JWKS unreachable at sign-in', () => {
       async (ctx) => {
         ctx.status = 200;
         ctx.body = { error: 'temporarily_unavailable' };
+      },
+    ],
+    [
+      'answers its key set padded past the size limit',
+      async (ctx, next) => {
+        await next();
+        ctx.body = { ...(ctx.body as object), padding: 'x'.repeat(MAX_RESPONSE_BYTES) };
       },
     ],
     [
