@@ -143,12 +143,14 @@ describe('scopes', () => {
 });
 
 describe('what a sign-in writes to the store', () => {
-  // Every kv write and every session ended, counted at the store's edge over a real store.
+  // Every kv write, every session saved and every session ended, counted at the store's edge over a real store.
   const written: string[] = [];
   let stack: Stack;
   beforeAll(async () => {
     const { logger } = capturingLogger();
     const real = await createSessionBackend(sessionConfig({ store: 'memory' }), logger);
+    const set = real.store.set.bind(real.store);
+    real.store.set = (sid, sess, cb) => (written.push(`save ${sid}`), set(sid, sess, cb));
     const recorded: SessionBackend = {
       ...real,
       kv: {
@@ -170,9 +172,9 @@ describe('what a sign-in writes to the store', () => {
     expect((await signIn(stack, agent)).status).toBe(303);
     const { id } = await ownSession(stack, agent);
     expect(written.filter((w) => w.includes('ended:'))).toEqual([]);
-    // What a sign-in does write: its single-use mark and the session's tokens.
-    expect(written.map((w) => w.replace(/:.*/, ''))).toEqual(['add done', 'set tokens']);
-    expect(written).toContain(`set tokens:${id}`);
+    // What a sign-in does write: its single-use mark, the session's tokens and the session, once.
+    expect(written.map((w) => w.replace(/[: ].*/, ''))).toEqual(['add', 'set', 'save']);
+    expect(written).toEqual([expect.stringMatching(/^add done:/), `set tokens:${id}`, `save ${id}`]);
   });
 
   it('a session read from the store is still ended by the sign-in that replaces it', async () => {
