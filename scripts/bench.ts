@@ -33,8 +33,6 @@ const STORED_SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
 const SIGN_INS = 100;
 const WAVE = { count: 200, concurrency: 20 };
 const SERVERS = path.join(ROOT, 'scripts', 'bench', 'servers.ts');
-// The comparison row: the same start without the production start's V8 memory options, to show what they save and cost.
-const UNCAPPED_NODE_OPTIONS: string[] = [];
 const JSON_ACCEPT = 'application/json';
 const HTML_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
@@ -214,27 +212,18 @@ async function main(): Promise<void> {
       })),
     ];
 
+    // The reference app compiled on its own SQLite file, by default as lzc/run.sh starts it.
+    const startReference = (nodeOptions = PRODUCTION_NODE_OPTIONS) =>
+      startAppProcess(provider, { SESSION_STORE: 'sqlite', DATA_DIR: dataDir() }, { entry: PRODUCTION_START, nodeOptions });
     log(`reference app (node ${PRODUCTION_NODE_OPTIONS.join(' ')} ${PRODUCTION_START}), sqlite; express-openid-connect; bare Express`);
-    const ref = await keep(
-      startAppProcess(
-        provider,
-        { SESSION_STORE: 'sqlite', DATA_DIR: dataDir() },
-        { entry: PRODUCTION_START, nodeOptions: PRODUCTION_NODE_OPTIONS },
-      ),
-    );
+    const ref = await keep(startReference());
     const refCookie = (await signIn(ref.url, provider)).cookie;
     const html = (await body(`${ref.url}/profile`, { cookie: refCookie, accept: HTML_ACCEPT })).text;
     const json = (await body(`${ref.url}/profile`, { cookie: refCookie, accept: JSON_ACCEPT })).text;
     const idle = (await ref.usage()).rss;
     signIns.unshift(await signInRow('lzc-oidc reference app (sqlite)', ref, provider, '/profile'));
-    // Not the production start: the same app without its V8 memory options.
-    const uncapped = await keep(
-      startAppProcess(
-        provider,
-        { SESSION_STORE: 'sqlite', DATA_DIR: dataDir() },
-        { entry: PRODUCTION_START, nodeOptions: UNCAPPED_NODE_OPTIONS },
-      ),
-    );
+    // Not the production start: the same app without its V8 memory options, to show what they save and cost.
+    const uncapped = await keep(startReference([]));
     const uncappedCookie = (await signIn(uncapped.url, provider)).cookie;
     const eoc = await keep(
       spawnServer(
@@ -289,7 +278,7 @@ async function main(): Promise<void> {
         against: vs('of bare JSON', runs['ref healthz'], bareJson),
       },
       {
-        app: `reference app, node without ${PRODUCTION_NODE_OPTIONS.filter((o) => !UNCAPPED_NODE_OPTIONS.includes(o)).join(' ')}`,
+        app: `reference app, node without ${PRODUCTION_NODE_OPTIONS.join(' ')}`,
         route: 'GET /profile, HTML',
         store: 'sqlite',
         result: runs['uncapped html'],
@@ -324,17 +313,10 @@ async function main(): Promise<void> {
 
     // Fresh processes, default settings: what one address (a NAT, an office, the box's ingress) gets.
     const waveOn = (concurrency: number) =>
-      using(
-        startAppProcess(
-          provider,
-          { SESSION_STORE: 'sqlite', DATA_DIR: dataDir() },
-          { entry: PRODUCTION_START, nodeOptions: PRODUCTION_NODE_OPTIONS },
-        ),
-        async (app) => {
-          const w = await signInWave(app.url, provider, concurrency, WAVE.count);
-          return { ...w, count: WAVE.count, refused: w.errors.filter((e) => e.includes('answered 429')).length };
-        },
-      );
+      using(startReference(), async (app) => {
+        const w = await signInWave(app.url, provider, concurrency, WAVE.count);
+        return { ...w, count: WAVE.count, refused: w.errors.filter((e) => e.includes('answered 429')).length };
+      });
     log(`${WAVE.count} sequential sign-ins`);
     const sequential = await waveOn(1);
     log(`${WAVE.count} sign-ins, ${WAVE.concurrency} at a time`);

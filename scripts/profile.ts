@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test/fixtures/app.ts';
 import { startProvider } from '../test/fixtures/provider.ts';
-import { appEnv, load, PRODUCTION_NODE_OPTIONS, PRODUCTION_START, ROOT, signIn, spawnServer } from './bench/harness.ts';
+import { startRedis } from '../test/fixtures/redis.ts';
+import { appEnv, load, PRODUCTION_NODE_OPTIONS, PRODUCTION_START, ROOT, signIn, spawnServer, startAppProcess } from './bench/harness.ts';
 
 const role = process.argv[2] ?? 'host-auth';
 const store = process.argv[3] ?? 'memory';
@@ -14,14 +15,17 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const profDir = mkdtempSync(path.join(tmpdir(), 'lzc-prof-'));
 const provider = await startProvider('certified');
 const port = await freePort();
+const redis = store === 'redis' ? await startRedis() : undefined;
 const storeEnv =
-  store === 'sqlite' ? { SESSION_STORE: 'sqlite', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'lzc-prof-data-')) } : { SESSION_STORE: store };
+  store === 'sqlite'
+    ? { SESSION_STORE: 'sqlite', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'lzc-prof-data-')) }
+    : { SESSION_STORE: store, ...(redis && { REDIS_URL: redis.url }) };
 // BENCH_PROFILE=0: the same run without the profiler, for its CPU figure alone.
 const profiling = process.env.BENCH_PROFILE !== '0';
 const args = profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
 const server =
   role === 'ref'
-    ? await spawnServer([...args, ...PRODUCTION_NODE_OPTIONS, PRODUCTION_START], appEnv(provider, port, storeEnv), '/readyz', port)
+    ? await startAppProcess(provider, storeEnv, { port, entry: PRODUCTION_START, nodeOptions: [...args, ...PRODUCTION_NODE_OPTIONS] })
     : await spawnServer(
         [...args, path.join(ROOT, 'scripts', 'bench', 'servers.ts'), 'host-auth'],
         appEnv(provider, port, storeEnv),
@@ -46,6 +50,7 @@ if (process.argv[4] === 'signin') {
 }
 await server.stop();
 await provider.close();
+await redis?.stop();
 
 if (!profiling) process.exit(0);
 
