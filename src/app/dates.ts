@@ -23,7 +23,6 @@ const UNITS: ReadonlyArray<readonly [Unit, number]> = [
 // Hand-written rather than Intl.RelativeTimeFormat and Intl.DateTimeFormat: the first Intl formatter a process
 // builds loads ICU's locale data, about 10 MB of resident memory for two short strings on one page. Two languages
 // and four units are a small table; the words follow what Intl says with `numeric: 'auto'`.
-const EN_UNITS: Record<Unit, string> = { day: 'day', hour: 'hour', minute: 'minute', second: 'second' };
 const ZH_UNITS: Record<Unit, string> = { day: '天', hour: '小时', minute: '分钟', second: '秒钟' };
 const EN_DAYS: Record<string, string> = { '-1': 'yesterday', '1': 'tomorrow' };
 const ZH_DAYS: Record<string, string> = { '-2': '前天', '-1': '昨天', '1': '明天', '2': '后天' };
@@ -34,7 +33,7 @@ function relative(value: number, unit: Unit, locale: Locale): string {
   if (named) return named;
   const n = Math.abs(value);
   if (locale !== 'en') return `${n}${ZH_UNITS[unit]}${value > 0 ? '后' : '前'}`;
-  const units = `${n} ${EN_UNITS[unit]}${n === 1 ? '' : 's'}`;
+  const units = `${n} ${unit}${n === 1 ? '' : 's'}`;
   return value > 0 ? `in ${units}` : `${units} ago`;
 }
 
