@@ -5,15 +5,14 @@
  * generator share this process and the machine's cores). `npm run bench:layers`. Loopback only,
  * every row bounded (2 runs × 3 s).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import autocannon from 'autocannon';
 import express, { type Express } from 'express';
+import { reservePort } from '../test/fixtures/app.ts';
 import { startStack, signIn, ownSession } from '../test/fixtures/stack.ts';
+import { load } from './bench/harness.ts';
 import { securityHeaders } from '../src/app/securityHeaders.ts';
 import { sessionMiddleware } from '../src/http/middleware/session.ts';
 import { proxyTrust } from '../src/http/proxyTrust.ts';
@@ -36,18 +35,12 @@ const cookie = agent.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: fa
 const logger = createLogger('info', new Writable({ write: (_c, _e, cb) => cb() }));
 
 async function measure(app: Express): Promise<number> {
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { server, port } = await reservePort();
+  server.on('request', app);
   let best = 0;
   for (let i = 0; i < RUNS; i++) {
-    const r = await autocannon({
-      url: `http://127.0.0.1:${port}/profile`,
-      headers: { cookie, accept: 'application/json' },
-      connections: 20,
-      duration: SECONDS,
-    });
-    best = Math.max(best, Math.round(r.requests.average));
+    const r = await load(`http://127.0.0.1:${port}/profile`, { cookie, accept: 'application/json' }, SECONDS, 20);
+    best = Math.max(best, Math.round(r.rps));
   }
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -7,11 +7,21 @@ import path from 'node:path';
 import { freePort } from '../test/fixtures/app.ts';
 import { startProvider } from '../test/fixtures/provider.ts';
 import { startRedis } from '../test/fixtures/redis.ts';
-import { appEnv, load, PRODUCTION_NODE_OPTIONS, PRODUCTION_START, ROOT, signIn, spawnServer, startAppProcess } from './bench/harness.ts';
+import {
+  buildDist,
+  load,
+  PRODUCTION_NODE_OPTIONS,
+  PRODUCTION_START,
+  ROOT,
+  signIn,
+  startAppProcess,
+  startHostAuth,
+} from './bench/harness.ts';
 
 const role = process.argv[2] ?? 'host-auth';
 const store = process.argv[3] ?? 'memory';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+buildDist();
 const profDir = mkdtempSync(path.join(tmpdir(), 'lzc-prof-'));
 const provider = await startProvider('certified');
 const port = await freePort();
@@ -26,12 +36,7 @@ const args = profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
 const server =
   role === 'ref'
     ? await startAppProcess(provider, storeEnv, { port, entry: PRODUCTION_START, nodeOptions: [...args, ...PRODUCTION_NODE_OPTIONS] })
-    : await spawnServer(
-        [...args, path.join(ROOT, 'scripts', 'bench', 'servers.ts'), 'host-auth'],
-        appEnv(provider, port, storeEnv),
-        '/public',
-        port,
-      );
+    : await startHostAuth(provider, port, storeEnv, args);
 const { cookie } = await signIn(server.url, provider);
 const route = role === 'ref' ? '/profile' : '/me';
 const accept = process.env.ACCEPT ?? 'application/json';

@@ -1,7 +1,7 @@
 // The process harness shared by `npm run bench` and `npm run soak`: servers in child processes on 127.0.0.1
 // (with their own CPU and RSS readable over IPC), a browser's complete sign-in, sign-in waves and fixed-time
 // load. Nothing here asserts a speed.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +16,8 @@ import { loginAtProvider, ProviderBrowser } from '../../test/fixtures/providerLo
 import { until } from '../../test/fixtures/until.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The comparison servers (scripts/bench/servers.ts), started as `node <SERVERS> <role>`. */
+export const SERVERS = path.join(ROOT, 'scripts', 'bench', 'servers.ts');
 export const PRODUCTION_START = 'dist/app/server.js';
 // The production start's node options, read from the launcher the package ships, so the bench measures what runs.
 export const PRODUCTION_NODE_OPTIONS = (() => {
@@ -108,6 +110,15 @@ export async function spawnServer(args: string[], env: Env, readyPath: string, p
   };
 }
 
+/** Compiles the package into dist/ (`npm run build`), which the production start and the host-app servers run. */
+export function buildDist(): void {
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) throw new Error('the build failed');
+}
+
 /**
  * The environment a user would give this app to use `provider`, in production mode.
  */
@@ -138,6 +149,11 @@ export async function startAppProcess(
     '/readyz',
     port,
   );
+}
+
+/** The minimal host app with app.use(lazycatAuth()) from dist/ (scripts/bench/servers.ts host-auth) on `port`. */
+export function startHostAuth(provider: TestProvider, port: number, store: Env, nodeOptions: string[] = []): Promise<ServerProcess> {
+  return spawnServer([...nodeOptions, SERVERS, 'host-auth'], appEnv(provider, port, store), '/public', port);
 }
 
 /** Header bytes as sent on the wire (name: value CRLF), Set-Cookie lines included one by one. */
