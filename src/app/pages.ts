@@ -20,7 +20,6 @@ export function pageRoutes(options: { devUsers?: string | undefined }): Router {
       tokenExpiresAt: iso(info.tokenExpiresAt),
       refreshable: info.refreshable,
     };
-    res.setHeader('Cache-Control', 'no-store');
     if (wantsJson(req)) return res.json({ user: req.oidc.user, claims: req.oidc.idTokenClaims, session });
     const now = Date.now();
     const shown = (d: Date | undefined) => d && showTime(d, now, req.locale);
@@ -29,7 +28,6 @@ export function pageRoutes(options: { devUsers?: string | undefined }): Router {
   });
 
   router.get('/admin', requireGroup('ADMIN'), (req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
     if (wantsJson(req)) return res.json({ admin: true, sub: req.oidc.user!.sub });
     res.render('admin');
   });
