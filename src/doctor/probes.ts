@@ -3,6 +3,7 @@
 import * as oc from 'openid-client';
 import type { OidcConfig } from '../config/types.ts';
 import { buildHandle, KTY_ALGS, type ProviderHandle } from '../oidc/client.ts';
+import { providerFetch } from '../oidc/providerFetch.ts';
 import { finding, type CheckId, type Finding, type ProviderKind } from './checks.ts';
 import { classifyNetError, isObject, parseJson, probe, type Answer, type NetFailure } from './http.ts';
 
@@ -11,7 +12,7 @@ function unreachable(id: CheckId, url: string, failure: NetFailure, detail: stri
   const u = new URL(url);
   const vars = { url, host: u.host, detail, sec: String(timeoutSec), variable };
   // An https URL on a port that speaks plain http: the one TLS failure with an obvious fix.
-  const plainHttp = failure === 'tls' && /WRONG_VERSION|packet length/i.test(detail) && u.protocol === 'https:';
+  const plainHttp = failure === 'tls' && /wrong.version|packet length/i.test(detail) && u.protocol === 'https:';
   const fixVars = plainHttp
     ? { ...vars, suggested: url.replace(/^https:/, 'http:').replace(/\/\.well-known\/openid-configuration$/, '') }
     : vars;
@@ -102,7 +103,7 @@ async function redeemProbe(oidc: OidcConfig, config: oc.Configuration): Promise<
   // Our own fetch sees every answer, including the shapes openid-client turns into different error classes.
   config[oc.customFetch] = async (url, options) => {
     try {
-      const res = await fetch(url, options as RequestInit);
+      const res = await providerFetch(url, options);
       captured = { status: res.status, body: parseJson(await res.clone().text()) };
       return res;
     } catch (err) {
