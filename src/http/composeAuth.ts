@@ -114,10 +114,12 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
     res.setHeader('Cache-Control', 'public, max-age=3600');
     res.type('css').send(stylesheet);
   });
+  const callbackKey = routeKey(paths.callback);
   const perRequest = [
-    sessionMiddleware(config.session, sessions, writes, trust, (req) => routeKey(req.path) === routeKey(paths.callback)),
+    sessionMiddleware(config.session, sessions, writes, trust, (req) => routeKey(req.path) === callbackKey),
     sessionLifetime(config.session),
-    followBoxUser(boxUser, logger),
+    // Off the box there is no box user to follow: no step for it in every signed-in request.
+    ...(config.boxIdentity ? [followBoxUser(boxUser, logger)] : []),
     refresh,
     // Whatever is rendered for a signed-in user is theirs alone: no shared cache may keep it, and after sign-out the
     // Back button must fetch it again rather than show it. Set before the host's handler runs, so the host can override.

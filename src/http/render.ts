@@ -14,10 +14,14 @@ export interface Language {
   t: Translate;
 }
 
+const LANGUAGES: Record<Locale, Language> = {
+  en: { locale: 'en', t: translator('en') },
+  'zh-CN': { locale: 'zh-CN', t: translator('zh-CN') },
+};
+
 /** zh-CN or en for this request, by Accept-Language and its q-values; any Chinese tag reads as zh-CN. */
 export function languageOf(req: Request): Language {
-  const locale: Locale = req.acceptsLanguages('en', 'zh') === 'zh' ? 'zh-CN' : 'en';
-  return { locale, t: translator(locale) };
+  return LANGUAGES[req.acceptsLanguages('en', 'zh') === 'zh' ? 'zh-CN' : 'en'];
 }
 
 /** Renders one of the built-in pages (error, sign-out confirmation); a template failure still answers, in plain text. */

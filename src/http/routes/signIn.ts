@@ -42,6 +42,8 @@ const CANONICAL_MARK = 'canonical';
 /** Sign-in: /login starts it, /callback finishes it; the protocol is oidc/flow's, the session is written here. */
 export function signInRoutes({ config, oidc, sessions, writes, logger, paths, trust, boxUserOf, afterSignIn }: AuthDeps): Router {
   const router = Router();
+  // Never a place to return to after signing in: they would only start or end a sign-in again.
+  const authPaths = [paths.login, paths.callback, paths.logout];
   const pending = createPendingLogins(sessions.kv, {
     secure: config.session.secureCookie,
     secrets: config.session.secrets,
@@ -67,7 +69,7 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
         );
       }
     }
-    const returnTo = safeReturnTo(req.query.returnTo, afterSignIn, [paths.login, paths.callback, paths.logout]);
+    const returnTo = safeReturnTo(req.query.returnTo, afterSignIn, authPaths);
     if (req.session?.user) return res.redirect(303, returnTo);
     // The first request of a fresh process started discovery: let that one attempt finish before answering "unavailable".
     if (!oidc.isReady()) await oidc.firstAttempt();

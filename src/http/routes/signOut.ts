@@ -147,7 +147,7 @@ export function signOutRoutes({ config, oidc, sessions, writes, logger, paths }:
     if (typeof req.query.state !== 'string') return next();
     const expected = parseCookies(req.get('cookie')).get(LOGOUT_STATE_COOKIE);
     res.clearCookie(LOGOUT_STATE_COOKIE, cookieOptions);
-    const state = typeof req.query.state === 'string' ? req.query.state.replace(/\/$/, '') : undefined;
+    const state = req.query.state.replace(/\/$/, '');
     if (!sameSecret(state, expected)) {
       logger.warn({ reqId: requestIdOf(req) }, 'post-logout redirect with a missing or unexpected state');
       return res.redirect(303, '/');
