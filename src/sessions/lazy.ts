@@ -1,9 +1,7 @@
 import { Store, type SessionData } from 'express-session';
 import type { SessionStoreKind } from '../config/types.ts';
 import type { SessionBackend } from './types.ts';
-import { REDIS_COMMAND_TIMEOUT_MS } from './redisDeadline.ts';
 import { storeUnavailable } from './storeErrors.ts';
-import { BUSY_TIMEOUT_MS } from './sqlite.ts';
 
 type Cb = (err?: unknown, value?: never) => void;
 
@@ -31,29 +29,24 @@ export function lazyBackend(kind: SessionStoreKind, create: () => Promise<Sessio
     );
     return opening;
   };
+  // Once the store is open every call goes straight to it; only the first ones wait for the opening.
+  const use = <T>(f: (backend: SessionBackend) => Promise<T>): Promise<T> => (opened ? f(opened) : open().then(f));
+  const onStore = (cb: Cb | undefined, f: (store: Store) => void): void => {
+    if (opened) return f(opened.store);
+    open().then(
+      (backend) => f(backend.store),
+      (err: unknown) => cb?.(err),
+    );
+  };
   class LazyStore extends Store {
     override get(sid: string, cb: Cb): void {
-      // Every signed-in request reads its session: once the store is open, skip the promise round.
-      if (opened) return opened.store.get(sid, cb as never);
-      open().then((b) => b.store.get(sid, cb as never), cb);
+      onStore(cb, (store) => store.get(sid, cb as never));
     }
     override set(sid: string, sess: SessionData, cb?: Cb): void {
-      open().then(
-        (b) => b.store.set(sid, sess, cb as never),
-        (err: unknown) => cb?.(err),
-      );
+      onStore(cb, (store) => store.set(sid, sess, cb as never));
     }
     override destroy(sid: string, cb?: Cb): void {
-      open().then(
-        (b) => b.store.destroy(sid, cb as never),
-        (err: unknown) => cb?.(err),
-      );
-    }
-    override touch(sid: string, sess: SessionData, cb?: Cb): void {
-      open().then(
-        (b) => (b.store.touch ? b.store.touch(sid, sess, cb as never) : cb?.()),
-        (err: unknown) => cb?.(err),
-      );
+      onStore(cb, (store) => store.destroy(sid, cb as never));
     }
   }
 
@@ -61,20 +54,23 @@ export function lazyBackend(kind: SessionStoreKind, create: () => Promise<Sessio
     kind,
     store: new LazyStore(),
     kv: {
-      get: async (key) => (await open()).kv.get(key),
-      set: async (key, value, ttlSec) => (await open()).kv.set(key, value, ttlSec),
-      add: async (key, value, ttlSec) => (await open()).kv.add(key, value, ttlSec),
-      take: async (key) => (await open()).kv.take(key),
-      delete: async (key) => (await open()).kv.delete(key),
-      touch: async (key, ttlSec) => (await open()).kv.touch(key, ttlSec),
-      release: async (key, value) => (await open()).kv.release(key, value),
+      get: (key) => use((b) => b.kv.get(key)),
+      set: (key, value, ttlSec) => use((b) => b.kv.set(key, value, ttlSec)),
+      add: (key, value, ttlSec) => use((b) => b.kv.add(key, value, ttlSec)),
+      take: (key) => use((b) => b.kv.take(key)),
+      delete: (key) => use((b) => b.kv.delete(key)),
+      touch: (key, ttlSec) => use((b) => b.kv.touch(key, ttlSec)),
+      release: (key, value) => use((b) => b.kv.release(key, value)),
     },
-    // Known before opening, so the refresh lock can be sized when the middleware is built: what createSessionBackend opens.
-    opDeadlineMs: kind === 'redis' ? REDIS_COMMAND_TIMEOUT_MS : BUSY_TIMEOUT_MS,
+    // Read when a refresh takes its lock, by which time the request has read its session through the open store.
+    get opDeadlineMs(): number {
+      if (!opened) throw new Error('the session store is not open yet');
+      return opened.opDeadlineMs;
+    },
     open,
-    indexSession: (...args) => open().then((b) => b.indexSession(...args)),
-    findSessions: (query) => open().then((b) => b.findSessions(query)),
-    ping: () => open().then((b) => b.ping()),
+    indexSession: (...args) => use((b) => b.indexSession(...args)),
+    findSessions: (query) => use((b) => b.findSessions(query)),
+    ping: () => use((b) => b.ping()),
     close: async () => {
       const backend = opened ?? (await opening?.catch(() => undefined));
       await backend?.close();

@@ -8,7 +8,6 @@ import type { KeyValue, SessionBackend } from './types.ts';
 import { errorMessage, guarded } from './storeErrors.ts';
 import { findOwned } from './ownerQuery.ts';
 import { sessionTtlSec } from './record.ts';
-import { REDIS_COMMAND_TIMEOUT_MS } from './redisDeadline.ts';
 
 export interface RedisBackendOptions {
   /** How long boot waits for the first connection before starting anyway (requests get 503 until Redis answers). */
@@ -19,6 +18,8 @@ export interface RedisBackendOptions {
 
 const STORE_METHODS = ['get', 'set', 'touch', 'destroy', 'clear', 'length', 'ids', 'all'] as const;
 const MAX_RECONNECT_DELAY_MS = 2000;
+/** Upper bound for one operation unless commandTimeoutMs says otherwise. */
+const COMMAND_TIMEOUT_MS = 2000;
 // node-redis only times out commands not yet written, so the deadline is enforced here. Commands
 // abandoned by it wait for their (late) reply in order; the queue cap bounds how many can pile up.
 const MAX_QUEUED_COMMANDS = 10_000;
@@ -103,7 +104,7 @@ export async function createRedisBackend(
     // The URL may hold a password: say what is wrong, never echo it.
     throw new Error(`REDIS_URL is not usable: ${errorMessage(err)}`, { cause: err });
   }
-  const timeoutMs = options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
+  const timeoutMs = options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
   // Without a listener an 'error' event would crash the process. Every failed reconnect emits one,
   // so an outage is logged once as a warning and its repeats only at debug level.
   let down = false;

@@ -18,7 +18,7 @@ export interface SqliteBackendOptions {
 
 const DEFAULT_PRUNE_INTERVAL_MS = 5 * 60_000;
 /** How long a statement waits for another connection's write lock (an instance sharing the file) before failing. */
-export const BUSY_TIMEOUT_MS = 5000;
+const BUSY_TIMEOUT_MS = 5000;
 const EXPIRING_TABLES = ['sessions', 'kv', 'session_owners'] as const;
 
 const SCHEMA = `

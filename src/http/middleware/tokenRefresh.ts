@@ -44,9 +44,9 @@ export function tokenRefresh(deps: {
   const margin = oidcConfig.refreshMarginSec;
   // The lock must outlive the slowest refresh that still succeeds, or a second instance refreshes with the same
   // refresh token meanwhile (and rotation then ends the session). Each provider call and each store operation
-  // can take up to its own deadline before failing, so the worst case is the sum of all of them.
-  const lockTtlSec = Math.ceil(PROVIDER_CALLS * oidcConfig.httpTimeoutSec + (STORE_OPS * sessions.opDeadlineMs) / 1000);
-  const lockWaitMs = lockTtlSec * 1000;
+  // can take up to its own deadline before failing, so the worst case is the sum of all of them. Asked of the
+  // open store when a lock is taken: the store knows its own deadline.
+  const lockTtlSec = (): number => Math.ceil(PROVIDER_CALLS * oidcConfig.httpTimeoutSec + (STORE_OPS * sessions.opDeadlineMs) / 1000);
   const due = (info: TokenInfo | undefined): 'refresh' | 'claims' | undefined =>
     needsRefresh(info, margin) ? 'refresh' : claimsDue(info, oidcConfig) && oidc.provider().userinfoEndpoint ? 'claims' : undefined;
 
@@ -109,9 +109,10 @@ export function tokenRefresh(deps: {
   async function updateUnderLock(id: string, reqId: string): Promise<void> {
     const lock = storeKeys.refreshLock(id);
     const owner = `${instance}:${randomUUID()}`;
-    if (!(await kv.add(lock, owner, lockTtlSec))) {
+    const ttlSec = lockTtlSec();
+    if (!(await kv.add(lock, owner, ttlSec))) {
       // Another instance is at it: wait for it to finish (bounded), then the caller reloads.
-      const deadline = Date.now() + lockWaitMs;
+      const deadline = Date.now() + ttlSec * 1000;
       while ((await kv.get(lock)) !== undefined && Date.now() < deadline) await wait(LOCK_POLL_MS);
       return;
     }
