@@ -57,10 +57,16 @@ export async function fetchClaims(
  * True when the session's claims are due for a re-read from userinfo: an interval after they were last asked
  * for (sign-in, refresh or re-read), while the access token that asks is still valid.
  * mod_auth_openidc's OIDCUserInfoRefreshInterval, for providers without refresh tokens (Lazycat's Dex) and
- * for long-lived access tokens (Casdoor's 7 days), whose claims a refresh would bring too rarely.
+ * for long-lived access tokens (Casdoor's 7 days), whose claims a refresh would bring too rarely. Never for a
+ * provider without a userinfo endpoint.
  */
-export function claimsDue(info: TokenInfo | undefined, cfg: Pick<OidcConfig, 'userinfoRefreshIntervalSec'>, now = Date.now()): boolean {
-  if (!info || cfg.userinfoRefreshIntervalSec <= 0) return false;
+export function claimsDue(
+  info: TokenInfo | undefined,
+  cfg: Pick<OidcConfig, 'userinfoRefreshIntervalSec'>,
+  provider: Pick<ProviderHandle, 'userinfoEndpoint'>,
+  now = Date.now(),
+): boolean {
+  if (!info || cfg.userinfoRefreshIntervalSec <= 0 || !provider.userinfoEndpoint) return false;
   if (info.expiresAt !== undefined && info.expiresAt <= now) return false;
   return now >= (info.userinfoAt ?? info.obtainedAt) + cfg.userinfoRefreshIntervalSec * 1000;
 }

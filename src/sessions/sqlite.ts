@@ -94,6 +94,14 @@ export function openDatabase(location: string): DatabaseSync {
   }
 }
 
+function renameIfPresent(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
 /**
  * Sessions are disposable, the app being up is not: a damaged database (in the file or in its write-ahead log) is
  * moved aside for whoever wants to look at it, and an empty one takes its place. A bad file then costs everyone one
@@ -109,13 +117,7 @@ function openSessionDatabase(file: string, logger: Logger): DatabaseSync {
     try {
       // The log and index go too, with names that keep them paired with their file: left behind, SQLite would
       // replay the damaged log into the new database.
-      for (const suffix of ['', '-wal', '-shm']) {
-        try {
-          renameSync(file + suffix, aside + suffix);
-        } catch (renameErr) {
-          if ((renameErr as NodeJS.ErrnoException).code !== 'ENOENT') throw renameErr;
-        }
-      }
+      for (const suffix of ['', '-wal', '-shm']) renameIfPresent(file + suffix, aside + suffix);
       makeSessionFilesPrivate(file);
       const db = openDatabase(file);
       logger.error(

@@ -48,7 +48,7 @@ export function tokenRefresh(deps: {
   // open store when a lock is taken: the store knows its own deadline.
   const lockTtlSec = (): number => Math.ceil(PROVIDER_CALLS * oidcConfig.httpTimeoutSec + (STORE_OPS * sessions.opDeadlineMs) / 1000);
   const due = (info: TokenInfo | undefined): 'refresh' | 'claims' | undefined =>
-    needsRefresh(info, margin) ? 'refresh' : claimsDue(info, oidcConfig) && oidc.provider().userinfoEndpoint ? 'claims' : undefined;
+    needsRefresh(info, margin) ? 'refresh' : claimsDue(info, oidcConfig, oidc.provider()) ? 'claims' : undefined;
 
   async function refresh(id: string, reqId: string, current: StoredSession & { user: SessionUser; tokenInfo: TokenInfo }): Promise<void> {
     const tokens = await writes.tokens(id);
