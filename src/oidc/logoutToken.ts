@@ -47,6 +47,9 @@ export async function verifyLogoutToken(
       maxTokenAge: '10m',
     }));
   } catch (err) {
+    // The keys could not be fetched (OIDC_PROVIDER_UNAVAILABLE): an outage, not a bad token. Answered 5xx, the
+    // provider delivers the same token again later instead of the logout being lost.
+    if (err instanceof AppError) throw err;
     const code = (err as { code?: string }).code ?? 'ERR_JWT_INVALID';
     reject(`logout_token failed verification (${code})`);
   }

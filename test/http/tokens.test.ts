@@ -4,7 +4,7 @@ import { SignJWT, type JWTPayload } from 'jose';
 import { startStack, withStack, signIn, pathOf, ownSession, type Stack, type Agent, csrfOf } from '../fixtures/stack.ts';
 import { logoutAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 import { until } from '../fixtures/until.ts';
-import { agedTokenInfo, resign } from '../fixtures/tokens.ts';
+import { agedTokenInfo, logoutTokenFrom, resign } from '../fixtures/tokens.ts';
 import { refreshGrants } from '../fixtures/provider.ts';
 import { getStored, setStored } from '../../src/sessions/writes.ts';
 import type { ProviderMiddleware } from '../../devprovider/providerApp.ts';
@@ -277,21 +277,7 @@ describe('back-channel logout', () => {
   afterAll(() => stack?.close());
 
   const EVENT = { 'http://schemas.openid.net/event/backchannel-logout': {} };
-  async function logoutToken(claims: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
-    const { kid, privateKey } = stack.provider.app.signingKey();
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({
-      iss: stack.provider.issuer,
-      aud: stack.provider.clientId,
-      iat: now,
-      exp: now + 120,
-      jti: crypto.randomUUID(),
-      events: EVENT,
-      ...claims,
-    })
-      .setProtectedHeader({ alg: 'RS256', kid, typ: 'logout+jwt', ...header })
-      .sign(privateKey);
-  }
+  const logoutToken = (claims: JWTPayload, header: Record<string, unknown> = {}) => logoutTokenFrom(stack.provider, claims, header);
   const post = (token: string) => request(stack.app.url).post('/backchannel-logout').type('form').send({ logout_token: token });
 
   it('ends the sessions named by sub (and by sid), answering 200', async () => {

@@ -1,11 +1,13 @@
 // A JWKS that is briefly unreachable is an outage, not a forged token: at sign-in the RP answers "provider
-// unavailable" (503), and during a refresh it keeps the session and the tokens the provider just rotated.
+// unavailable" (503), during a refresh it keeps the session and the tokens the provider just rotated, and a
+// back-channel logout is answered 503 for the provider to retry.
 import { describe, expect, it } from 'vitest';
+import request from 'supertest';
 import type { ProviderContext, ProviderMiddleware } from '../../../devprovider/providerApp.ts';
 import { setStored } from '../../../src/sessions/writes.ts';
 import { refreshGrants } from '../../fixtures/provider.ts';
 import { ownSession, type Agent, type Stack } from '../../fixtures/stack.ts';
-import { agedTokenInfo } from '../../fixtures/tokens.ts';
+import { agedTokenInfo, logoutTokenFrom } from '../../fixtures/tokens.ts';
 import { expectSignInAccepted, expectSignInRejected, useHostileStack } from './hostileStack.ts';
 import { MAX_RESPONSE_BYTES } from '../../../src/oidc/providerFetch.ts';
 
@@ -89,5 +91,24 @@ describe('hostile provider: JWKS unreachable during a refresh', () => {
     // The provider rotates refresh tokens: accepting this one proves the app saved the one it issued during the outage.
     expect(refreshGrants(stack.provider).at(-1)).toMatchObject({ status: 200, params: { refresh_token: during.tokens!.refreshToken } });
     expect((await ownSession(stack, agent)).tokens!.idToken).not.toBe(signedIn.tokens!.idToken);
+  });
+});
+
+describe('hostile provider: JWKS unreachable during a back-channel logout', () => {
+  const h = useHostileStack();
+
+  it('answers 503, so the provider retries, instead of refusing the logout_token as bad', async () => {
+    const { stack } = h();
+    const agent = await expectSignInAccepted(stack);
+    const sub = stack.provider.app.subjectOf(stack.provider.users[0]!);
+    const token = await logoutTokenFrom(stack.provider, { sub });
+    const post = () => request(stack.app.url).post('/backchannel-logout').type('form').send({ logout_token: token });
+    h().keySet = down;
+    expect((await post()).status).toBe(503);
+    expect((await ownSession(stack, agent)).data?.user).toBeDefined();
+    // The provider's retry of the same token, once the keys are back, ends the session.
+    h().keySet = undefined;
+    expect((await post()).status).toBe(200);
+    expect((await ownSession(stack, agent)).data?.user).toBeUndefined();
   });
 });
