@@ -14,7 +14,7 @@ import type { SessionBackend } from '../sessions/types.ts';
 import { safeReturnTo } from '../security/returnTo.ts';
 import { requestContext } from './context.ts';
 import type { AuthDeps } from './deps.ts';
-import { errorBoundary, errorPages, errorRenderer } from './errorPages.ts';
+import { errorBoundary, errorRenderer } from './errorPages.ts';
 import { sessionLifetime, sessionMiddleware } from './middleware/session.ts';
 import { boxUserOf, followBoxUser } from './middleware/boxIdentity.ts';
 import { tokenRefresh } from './middleware/tokenRefresh.ts';
@@ -98,6 +98,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   const boxUser = boxUserOf(config.boxIdentity, trust);
   const deps: AuthDeps = { config, oidc, sessions, writes, logger, paths, trust, boxUserOf: boxUser, afterSignIn };
   const renderError = errorRenderer(logger, paths, config.session.cookieName);
+  const boundary = errorBoundary(pages, renderError);
   const refresh = tokenRefresh({ oidc, oidcConfig: config.oidc, sessions, writes, logger });
 
   let discovery: Promise<void> | undefined;
@@ -127,9 +128,8 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
       if (req.session?.user) res.setHeader('Cache-Control', 'no-store');
       next();
     },
-    requestContext({ loginPath: paths.login, pages, renderError }, writes, refresh),
+    requestContext({ loginPath: paths.login, refuse: boundary }, writes, refresh),
   ] satisfies RequestHandler[];
-  const boundary = errorBoundary(pages, renderError);
   // Before the session: the provider's POST carries no cookie and must not create a session.
   router.use(backchannelRoutes(deps));
   router.use(...perRequest);
@@ -166,7 +166,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
     const { issuer, endSessionEndpoint } = oidc.provider();
     return { issuer, endSessionEndpoint };
   };
-  router.errorPages = () => errorPages(logger, paths, config.session.cookieName);
+  router.errorPages = () => errorBoundary('builtin', renderError);
   router.close = async () => {
     oidc.stop();
     await sessions.close();

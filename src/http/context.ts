@@ -1,13 +1,13 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { SessionUser } from '../sessions/record.ts';
 import type { SessionWrites } from '../sessions/writes.ts';
 import type { OidcContext, OidcSessionInfo, OidcUser } from './oidcContext.ts';
 
-/** What requireAuth() and the error pages need from the lazycatAuth() instance that handled the request. */
+/** What requireAuth() needs from the lazycatAuth() instance that handled the request. */
 export interface InstanceSettings {
   loginPath: string;
-  pages: 'builtin' | 'host';
-  renderError(err: unknown, req: Request, res: Response): void;
+  /** The instance's error boundary: its built-in page, or the host's error handler. */
+  refuse: ErrorRequestHandler;
 }
 
 const INSTANCE = Symbol('lzc-oidc.instance');

@@ -63,15 +63,11 @@ export function errorRenderer(logger: Logger, paths: AuthPaths, sessionCookie: s
 }
 
 /**
- * The built-in error pages as an Express error handler, for a host that wants them for its own routes too
- * (mount it last). Errors from lazycatAuth()'s own routes and from requireAuth() use them with `pages: 'builtin'`.
+ * Where the library's errors go, decided once: with `pages: 'builtin'` its pages answer them here (and a host
+ * that wants them for its own routes too mounts the same handler last: auth.errorPages()); otherwise the host's
+ * error handler gets the AppError.
  */
-export function errorPages(logger: Logger, paths: AuthPaths, sessionCookie: string): ErrorRequestHandler {
-  const render = errorRenderer(logger, paths, sessionCookie);
-  return (err, req, res, _next) => render(err, req, res);
-}
-
-/** Shared by the library's routes: builtin pages answer here, otherwise the host's handler gets the AppError. */
 export function errorBoundary(pages: 'builtin' | 'host', render: ReturnType<typeof errorRenderer>): ErrorRequestHandler {
-  return (err, req, res, next) => (pages === 'builtin' ? render(err, req, res) : next(fromHttpError(err)));
+  if (pages === 'builtin') return (err, req, res, _next) => render(err, req, res);
+  return (err, _req, _res, next) => next(fromHttpError(err));
 }

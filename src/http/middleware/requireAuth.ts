@@ -4,11 +4,9 @@ import { wantsJson } from '../clientKind.ts';
 import { isSafeReturnTo } from '../../security/returnTo.ts';
 import { instanceOf } from '../context.ts';
 
-/** With built-in pages the answer is rendered here; otherwise the host's error handler gets the AppError. */
+/** Through the instance's error boundary: its built-in page, or the host's error handler gets the AppError. */
 function refuse(err: AppError, req: Request, res: Response, next: NextFunction): void {
-  const instance = instanceOf(req);
-  if (instance?.pages === 'builtin') return instance.renderError(err, req, res);
-  next(err);
+  instanceOf(req)!.refuse(err, req, res, next);
 }
 
 function mounted(req: Request, next: NextFunction): boolean {

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors/AppError.ts';
 import { requestContext } from '../../../src/http/context.ts';
-import { errorRenderer } from '../../../src/http/errorPages.ts';
+import { errorBoundary, errorRenderer } from '../../../src/http/errorPages.ts';
 import { requireAuth, requireGroup } from '../../../src/http/middleware/requireAuth.ts';
 import type { AuthPaths } from '../../../src/http/paths.ts';
 import { createLogger } from '../../../src/log/logger.ts';
@@ -32,8 +32,8 @@ async function app(pages: 'builtin' | 'host') {
   const stack = await sessionStack();
   stacks.push(stack);
   const { app, writes, cfg } = stack;
-  const renderError = errorRenderer(createLogger('silent'), paths, cfg.cookieName);
-  app.use(requestContext({ loginPath: paths.login, pages, renderError }, writes, noRefresh));
+  const refuse = errorBoundary(pages, errorRenderer(createLogger('silent'), paths, cfg.cookieName));
+  app.use(requestContext({ loginPath: paths.login, refuse }, writes, noRefresh));
   const ok: RequestHandler = (req, res) => {
     res.json({ sub: req.oidc.user?.sub });
   };
