@@ -127,3 +127,7 @@ export function sessionLifetime(cfg: SessionConfig, now: () => number = Date.now
     next();
   };
 }
+
+/** One of express-session's callback methods of req.session, as a promise. */
+export const sessionStep = (req: Request, step: 'regenerate' | 'save' | 'destroy' | 'reload'): Promise<void> =>
+  new Promise((resolve, reject) => req.session[step]((err?: unknown) => (err ? reject(err) : resolve())));

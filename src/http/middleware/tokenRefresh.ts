@@ -10,6 +10,7 @@ import { getStored, type SessionWrites, type StoredSession } from '../../session
 import { tokenInfoOf, type SessionUser, type TokenInfo } from '../../sessions/record.ts';
 import { requestIdOf } from '../errorPages.ts';
 import { storeKeys } from '../../sessions/keys.ts';
+import { sessionStep } from './session.ts';
 
 // Failed for a passing reason (provider down): wait this long before asking again, not on every request.
 const RETRY_AFTER_MS = 30_000;
@@ -130,15 +131,11 @@ export function tokenRefresh(deps: {
   }
 
   const reload = (req: Request) =>
-    new Promise<void>((resolve, reject) =>
-      req.session.reload((err) => {
-        if (!err) return resolve();
-        // The session was ended meanwhile: carry on as a signed-out request.
-        if (String((err as Error).message).includes('failed to load session'))
-          return req.session.regenerate((e) => (e ? reject(e) : resolve()));
-        reject(err);
-      }),
-    );
+    sessionStep(req, 'reload').catch((err: unknown) => {
+      // The session was ended meanwhile: carry on as a signed-out request.
+      if (String((err as Error).message).includes('failed to load session')) return sessionStep(req, 'regenerate');
+      throw err;
+    });
 
   const refreshThen = async (req: Request, next: (err?: unknown) => void): Promise<void> => {
     const id = req.sessionID;

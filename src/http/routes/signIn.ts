@@ -9,9 +9,7 @@ import { AppError } from '../../errors/AppError.ts';
 import { isLoopbackHost } from '../../config/load.ts';
 import { requestIdOf } from '../errorPages.ts';
 import type { AuthDeps } from '../deps.ts';
-
-const regenerate = (req: Request) => new Promise<void>((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
-const saveSession = (req: Request) => new Promise<void>((resolve, reject) => req.session.save((e) => (e ? reject(e) : resolve())));
+import { sessionStep } from '../middleware/session.ts';
 
 /** The raw query string exactly as received, so nothing (such as the RFC 9207 `iss`) is lost or re-encoded. */
 function rawQuery(req: Request): string {
@@ -112,7 +110,7 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
       throw new AppError('OIDC_TXN_EXPIRED', { message: 'used' });
     }
 
-    await regenerate(req); // a fresh id on sign-in: no session fixation
+    await sessionStep(req, 'regenerate'); // a fresh id on sign-in: no session fixation
     const now = Date.now();
     const boxUser = boxUserOf(req);
     Object.assign(req.session, {
@@ -126,7 +124,7 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
     await writes.saveTokens(req.sessionID, tokens);
     // Indexed before the cookie exists: a back-channel logout or "sign out everywhere" can always find the session.
     await sessions.indexSession(req.sessionID, { sub: user.sub, sid: user.sid }, config.session.absoluteTimeoutSec);
-    await saveSession(req);
+    await sessionStep(req, 'save');
     const reqId = requestIdOf(req);
     logger.info({ reqId, sub: user.sub, issuer: user.issuer }, 'signed in');
     if (config.session.secureCookie && !trust.isHttps(req)) {

@@ -1,9 +1,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import express, { Router, type ErrorRequestHandler, type Request } from 'express';
+import express, { Router, type ErrorRequestHandler } from 'express';
 import { buildLogoutUrl, revokeTokens } from '../../oidc/flow.ts';
 import type { ProviderHandle } from '../../oidc/client.ts';
 import type { StoredTokens } from '../../sessions/record.ts';
 import { endSessions } from '../../sessions/writes.ts';
+import { sessionStep } from '../middleware/session.ts';
 import { cookieAttributes, parseCookies } from '../../security/cookies.ts';
 import { AppError, isAppError } from '../../errors/AppError.ts';
 import { wantsJson } from '../clientKind.ts';
@@ -42,8 +43,6 @@ async function revokeAll(provider: ProviderHandle, all: StoredTokens[], onFailur
   queue.length = 0;
   return unfinished;
 }
-
-const destroySession = (req: Request) => new Promise<void>((resolve, reject) => req.session.destroy((e) => (e ? reject(e) : resolve())));
 
 // A synchroniser token kept in the session, hand-written on purpose: the only form is sign-out, and the CSRF
 // packages for Express are either unmaintained (csurf) or bring double-submit cookies we do not need.
@@ -106,7 +105,7 @@ export function signOutRoutes({ config, oidc, sessions, writes, logger, paths }:
           failure = err;
         }
       }
-      await destroySession(req).catch((err: unknown) => {
+      await sessionStep(req, 'destroy').catch((err: unknown) => {
         failure ??= err;
       });
       if (provider) {
