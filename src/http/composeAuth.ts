@@ -121,14 +121,14 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
     sessionLifetime(config.session),
     // Off the box there is no box user to follow: no step for it in every signed-in request.
     ...(config.boxIdentity ? [followBoxUser(boxUser, logger)] : []),
-    refresh,
+    refresh.middleware,
     // Whatever is rendered for a signed-in user is theirs alone: no shared cache may keep it, and after sign-out the
     // Back button must fetch it again rather than show it. Set before the host's handler runs, so the host can override.
     (req, res, next) => {
       if (req.session?.user) res.setHeader('Cache-Control', 'no-store');
       next();
     },
-    requestContext({ loginPath: paths.login, refuse: boundary }, writes, refresh),
+    requestContext({ loginPath: paths.login, refuse: boundary }, writes, refresh.ensureFresh),
   ] satisfies RequestHandler[];
   // Before the session: the provider's POST carries no cookie and must not create a session.
   router.use(backchannelRoutes(deps));

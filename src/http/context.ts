@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { SessionUser } from '../sessions/record.ts';
 import type { SessionWrites } from '../sessions/writes.ts';
 import type { OidcContext, OidcSessionInfo, OidcUser } from './oidcContext.ts';
@@ -31,15 +31,13 @@ const dateOf = (ms: number | undefined): Date | undefined => (ms === undefined ?
 /** Builds req.oidc from the session; the shape is computed on first read, so a request that never asks pays nothing. */
 class RequestContext implements OidcContext {
   readonly #req: Request;
-  readonly #res: Response;
   readonly #writes: SessionWrites;
-  readonly #refresh: RequestHandler;
+  readonly #ensureFresh: (req: Request) => Promise<void>;
   #user: OidcUser | undefined | null = null;
-  constructor(req: Request, res: Response, writes: SessionWrites, refresh: RequestHandler) {
+  constructor(req: Request, writes: SessionWrites, ensureFresh: (req: Request) => Promise<void>) {
     this.#req = req;
-    this.#res = res;
     this.#writes = writes;
-    this.#refresh = refresh;
+    this.#ensureFresh = ensureFresh;
   }
   get user(): OidcUser | undefined {
     if (this.#user === null) {
@@ -53,10 +51,8 @@ class RequestContext implements OidcContext {
   }
   async accessToken(): Promise<string | undefined> {
     if (!this.isAuthenticated()) return undefined;
-    // The refresh middleware already ran for this request; run it again in case the token aged since.
-    await new Promise<void>((resolve, reject) =>
-      this.#refresh(this.#req, this.#res, (err?: unknown) => (err === undefined ? resolve() : reject(err))),
-    );
+    // The refresh step already ran for this request; run it again in case the token aged since.
+    await this.#ensureFresh(this.#req);
     if (!this.isAuthenticated()) return undefined;
     const tokens = await this.#writes.tokens(this.#req.sessionID);
     if (!tokens || (tokens.expiresAt !== undefined && tokens.expiresAt <= Date.now())) return undefined;
@@ -82,10 +78,14 @@ class RequestContext implements OidcContext {
 }
 
 /** Installs req.oidc (and the instance settings requireAuth() reads) on every request through lazycatAuth(). */
-export function requestContext(settings: InstanceSettings, writes: SessionWrites, refresh: RequestHandler): RequestHandler {
-  return (req, res, next) => {
+export function requestContext(
+  settings: InstanceSettings,
+  writes: SessionWrites,
+  ensureFresh: (req: Request) => Promise<void>,
+): RequestHandler {
+  return (req, _res, next) => {
     (req as WithInstance)[INSTANCE] = settings;
-    req.oidc = new RequestContext(req, res, writes, refresh);
+    req.oidc = new RequestContext(req, writes, ensureFresh);
     next();
   };
 }

@@ -31,13 +31,20 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * result straight to the store, so no request can write stale tokens back (the oauth2-proxy pattern), and
  * every waiting request reloads afterwards.
  */
+export interface TokenRefresh {
+  /** Refreshes the tokens (or re-reads the claims) of the request's session when due, then reloads it. */
+  ensureFresh: (req: Request) => Promise<void>;
+  /** ensureFresh() as the step every request passes. */
+  middleware: RequestHandler;
+}
+
 export function tokenRefresh(deps: {
   oidc: OidcClient;
   oidcConfig: OidcConfig;
   sessions: SessionBackend;
   writes: SessionWrites;
   logger: Logger;
-}): RequestHandler {
+}): TokenRefresh {
   const { oidc, oidcConfig, sessions, writes, logger } = deps;
   const { store, kv } = sessions;
   const instance = randomUUID();
@@ -137,27 +144,26 @@ export function tokenRefresh(deps: {
       throw err;
     });
 
-  const refreshThen = async (req: Request, next: (err?: unknown) => void): Promise<void> => {
+  const isDue = (req: Request): boolean => Boolean(req.session?.user) && oidc.isReady() && due(req.session.tokenInfo) !== undefined;
+
+  const ensureFresh = async (req: Request): Promise<void> => {
+    if (!isDue(req)) return;
     const id = req.sessionID;
     let flight = inflight.get(id);
     if (!flight) {
       flight = updateUnderLock(id, requestIdOf(req)).finally(() => inflight.delete(id));
       inflight.set(id, flight);
     }
-    try {
-      await flight;
-      await reload(req);
-    } catch (err) {
-      // Every failure reaches next(): a caller awaiting it (req.oidc.accessToken()) must never be left hanging.
-      next(err);
-      return;
-    }
-    next();
+    await flight;
+    await reload(req);
   };
 
-  // Synchronous unless a refresh is due: nearly every request passes straight through, without a promise.
-  return (req, _res, next) => {
-    if (!req.session?.user || !oidc.isReady() || !due(req.session.tokenInfo)) return next();
-    return refreshThen(req, next);
+  return {
+    ensureFresh,
+    // Synchronous unless a refresh is due: nearly every request passes straight through, without a promise.
+    middleware: (req, _res, next) => {
+      if (!isDue(req)) return next();
+      return ensureFresh(req).then(() => next(), next);
+    },
   };
 }

@@ -18,7 +18,7 @@ const paths: AuthPaths = {
   stylesheet: '/lzc-oidc.css',
 };
 // req.oidc.accessToken() would run it; requireAuth never asks for a token.
-const noRefresh: RequestHandler = (_req, _res, next) => next();
+const noRefresh = async (): Promise<void> => {};
 
 /** What a host app's own error handler sees: the AppError's code and status, or any other error's message. */
 const hostErrorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
