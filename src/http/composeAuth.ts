@@ -18,7 +18,7 @@ import { errorBoundary, errorRenderer } from './errorPages.ts';
 import { sessionLifetime, sessionMiddleware } from './middleware/session.ts';
 import { boxUserOf, followBoxUser } from './middleware/boxIdentity.ts';
 import { tokenRefresh } from './middleware/tokenRefresh.ts';
-import type { AuthPaths } from './paths.ts';
+import { signInFlowPaths, type AuthPaths } from './paths.ts';
 import type { LazycatAuth, LazycatAuthOptions } from './lazycatAuth.ts';
 import { proxyTrust } from './proxyTrust.ts';
 import { backchannelRoutes } from './routes/backchannel.ts';
@@ -94,7 +94,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   const paths = pathsOf(config, options.routes);
   const pages = options.pages ?? 'host';
   const trust = proxyTrust(config.trustProxy);
-  const afterSignIn = safeReturnTo(options.afterSignIn, '/');
+  const afterSignIn = safeReturnTo(options.afterSignIn, '/', signInFlowPaths(paths));
   const boxUser = boxUserOf(config.boxIdentity, trust);
   const deps: AuthDeps = { config, oidc, sessions, writes, logger, paths, trust, boxUserOf: boxUser, afterSignIn };
   const renderError = errorRenderer(logger, paths, config.session.cookieName);

@@ -8,3 +8,6 @@ export interface AuthPaths {
   /** The built-in pages' stylesheet. */
   stylesheet: string;
 }
+
+/** The paths a sign-in must never return to: landing there would only start or end a sign-in again. */
+export const signInFlowPaths = (paths: AuthPaths): string[] => [paths.login, paths.callback, paths.logout];

@@ -123,6 +123,17 @@ describe('lazycatAuth() in a host app', () => {
     expect((await signIn(await host({ afterSignIn: '//evil.example' }))).callback.headers.location).toBe('/');
   });
 
+  it("refuses an afterSignIn that is the instance's own, renamed, sign-in or sign-out path", async () => {
+    const routes = { login: '/auth/login', logout: '/auth/logout' };
+    for (const afterSignIn of ['/auth/login', '/auth/logout']) {
+      const agent = request.agent((await host({ routes, afterSignIn })).url);
+      const start = await agent.get('/auth/login');
+      expect(start.status).toBe(303);
+      const callback = await agent.get(pathOf(await loginAtProvider(start.headers.location!, provider.users[0]!)));
+      expect(callback.headers.location, afterSignIn).toBe('/');
+    }
+  });
+
   it("hands errors to the host's error handler as AppErrors with code and status (pages: 'host', the default)", async () => {
     const h = await host({});
     const res = await request(h.url).get('/callback?code=x&state=not-a-state').set('Accept', 'application/json');

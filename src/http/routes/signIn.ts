@@ -9,6 +9,7 @@ import { AppError } from '../../errors/AppError.ts';
 import { isLoopbackHost } from '../../config/load.ts';
 import { requestIdOf } from '../errorPages.ts';
 import type { AuthDeps } from '../deps.ts';
+import { signInFlowPaths } from '../paths.ts';
 import { sessionStep } from '../middleware/session.ts';
 
 /** The raw query string exactly as received, so nothing (such as the RFC 9207 `iss`) is lost or re-encoded. */
@@ -40,8 +41,7 @@ const CANONICAL_MARK = 'canonical';
 /** Sign-in: /login starts it, /callback finishes it; the protocol is oidc/flow's, the session is written here. */
 export function signInRoutes({ config, oidc, sessions, writes, logger, paths, trust, boxUserOf, afterSignIn }: AuthDeps): Router {
   const router = Router();
-  // Never a place to return to after signing in: they would only start or end a sign-in again.
-  const authPaths = [paths.login, paths.callback, paths.logout];
+  const authPaths = signInFlowPaths(paths);
   const pending = createPendingLogins(sessions.kv, {
     secure: config.session.secureCookie,
     secrets: config.session.secrets,
