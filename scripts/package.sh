@@ -3,7 +3,7 @@
 #   bash scripts/package.sh               stage the content dir, then build the .lpk
 #   bash scripts/package.sh --stage-only [DIR]  only stage into DIR, default dist/lzc-content
 #                                         (lzc-build.yml's buildscript; scripts/lzc-build.mjs passes DIR)
-# Network: only the npm registry, for `npm ci` of the production dependencies.
+# Network: none (the bundle comes from the installed node_modules).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/node24.sh
@@ -14,18 +14,14 @@ stage() {
   rm -rf "$STAGE"
   mkdir -p "$STAGE"
   # MIT asks for the license text in every copy, and the box's copy is content.tar.
-  cp "$ROOT/package.json" "$ROOT/package-lock.json" "$ROOT/LICENSE" "$STAGE/"
+  cp "$ROOT/LICENSE" "$STAGE/"
   cp "$ROOT/lzc/run.sh" "$STAGE/run.sh"
   chmod 755 "$STAGE/run.sh"
-  # The box runs the compiled JavaScript: no type stripping at run time (and its loader's memory).
-  (cd "$ROOT" && npx tsc -p tsconfig.build.json --outDir "$STAGE/dist")
   cp -R "$ROOT/views" "$ROOT/public" "$STAGE/"
-  # Exactly the locked production tree. --ignore-scripts: the package ships no native
-  # addons (test/package/noNativeAddons.test.ts), so no dependency needs an install step,
-  # and the same content.tar then runs on amd64 and arm64, musl and glibc.
-  (cd "$STAGE" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error)
-  # The lock served npm ci; at runtime node_modules/.package-lock.json records the tree.
-  rm "$STAGE/package-lock.json"
+  # The app bundled with its locked production dependencies (and their licenses): no node_modules, no type
+  # stripping at run time. No dependency has a native addon (test/package/noNativeAddons.test.ts), so the
+  # same content.tar runs on amd64 and arm64, musl and glibc.
+  (cd "$ROOT" && node scripts/bundleApp.ts "$STAGE/dist/lzcapp")
 }
 
 if [ "${1:-}" = "--stage-only" ]; then

@@ -18,13 +18,13 @@ import { until } from '../../test/fixtures/until.ts';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The comparison servers (scripts/bench/servers.ts), started as `node <SERVERS> <role>`. */
 export const SERVERS = path.join(ROOT, 'scripts', 'bench', 'servers.ts');
-export const PRODUCTION_START = 'dist/app/server.js';
-// The production start's node options, read from the launcher the package ships, so the bench measures what runs.
-export const PRODUCTION_NODE_OPTIONS = (() => {
-  const options = /^exec node (.*?)\s*dist\/app\/server\.js$/m.exec(readFileSync(path.join(ROOT, 'lzc', 'run.sh'), 'utf8'))?.[1];
-  if (options === undefined) throw new Error('lzc/run.sh: no `exec node … dist/app/server.js` line');
-  return options.split(' ').filter(Boolean);
+// The production start, node options and entry, read from the launcher the package ships, so the bench measures what runs.
+const [PRODUCTION_START, PRODUCTION_NODE_OPTIONS] = ((): [string, string[]] => {
+  const line = /^exec node (.*?)\s*(dist\/\S+)$/m.exec(readFileSync(path.join(ROOT, 'lzc', 'run.sh'), 'utf8'));
+  if (!line) throw new Error('lzc/run.sh: no `exec node … dist/…` line');
+  return [line[2]!, line[1]!.split(' ').filter(Boolean)];
 })();
+export { PRODUCTION_START, PRODUCTION_NODE_OPTIONS };
 export const SESSION_SECRET = 'bench-session-secret-bench-session-secret';
 // A cap on top of the duration, so a load run is bounded in count as well as in time.
 const MAX_REQUESTS_PER_RUN = 2_000_000;
@@ -110,13 +110,18 @@ export async function spawnServer(args: string[], env: Env, readyPath: string, p
   };
 }
 
-/** Compiles the package into dist/ (`npm run build`), which the production start and the host-app servers run. */
+/**
+ * Compiles the package into dist/ (`npm run build`), which the host-app servers run, and bundles the reference
+ * app into dist/lzcapp/ (`npm run build:app`), which the production start runs.
+ */
 export function buildDist(): void {
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  if (build.status !== 0) throw new Error('the build failed');
+  for (const args of [
+    [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    [path.join(ROOT, 'scripts', 'bundleApp.ts')],
+  ]) {
+    const build = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('the build failed');
+  }
 }
 
 /**
@@ -135,7 +140,7 @@ export function appEnv(provider: TestProvider, port: number, store: Env): Env {
 
 /**
  * The reference app as users run it, with the given store settings: by default `node src/app/server.ts`;
- * `entry: 'dist/app/server.js'` is the production start (compiled, no type stripping); `nodeOptions` go before it.
+ * `entry: PRODUCTION_START` is the production start (the bundled app, no type stripping); `nodeOptions` go before it.
  */
 export async function startAppProcess(
   provider: TestProvider,

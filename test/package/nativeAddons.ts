@@ -1,7 +1,7 @@
 // Finds packages that would tie the lpk to one libc or CPU. The lpk ships a single
-// content.tar with node_modules for every box (amd64 and arm64) on an Alpine (musl)
-// image, and scripts/package.sh installs with --ignore-scripts, so a dependency that
-// compiles or downloads a binary at install time would break on some box.
+// content.tar, the app bundled with its dependencies' JavaScript, for every box (amd64 and
+// arm64) on an Alpine (musl) image: a dependency that needs a compiled binary could not be
+// bundled and would break on some box.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
