@@ -6,6 +6,7 @@ import { requestLog } from './requestLog.ts';
 import { securityHeaders } from './securityHeaders.ts';
 import { healthRoutes } from './health.ts';
 import { pageRoutes } from './pages.ts';
+import { viewEngine } from './views.ts';
 
 export interface AppDeps {
   /** The sign-in router, built with lazycatAuth({ pages: 'builtin', ... }). */
@@ -31,6 +32,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
   app.set('views', path.join(ROOT, 'views'));
+  app.engine('ejs', viewEngine());
   app.set('view engine', 'ejs');
   app.set('query parser', 'simple');
 
