@@ -35,6 +35,10 @@ export function createApp(deps: AppDeps): Express {
   app.engine('ejs', viewEngine());
   app.set('view engine', 'ejs');
   app.set('query parser', 'simple');
+  // No ETag on pages and API answers: signed-in ones are no-store (the library marks them), so nothing revalidates
+  // them, and the signed-out pages are a kilobyte. Hashing every body for one was wasted work; the static files
+  // keep theirs (express.static sets its own).
+  app.set('etag', false);
 
   app.use(requestLog(logger));
   app.use(securityHeaders(auth, deps.https));

@@ -91,6 +91,20 @@ describe('pages, API answers and logout', () => {
     expect((await request(stack.app.url).get('/static/app.css')).status).toBe(200);
   });
 
+  it('tags only the static files for revalidation: signed-in pages are never stored, so an ETag on them is hashing for nothing', async () => {
+    const agent = stack.browser();
+    await signIn(stack, agent);
+    for (const accept of ['text/html', 'application/json']) {
+      const page = await agent.get('/profile').set('Accept', accept);
+      expect(page.status).toBe(200);
+      expect(page.headers['cache-control']).toBe('no-store');
+      expect(page.headers.etag).toBeUndefined();
+    }
+    const css = await request(stack.app.url).get('/static/app.css');
+    expect(css.headers.etag).toBeTruthy();
+    expect((await request(stack.app.url).get('/static/app.css').set('If-None-Match', css.headers.etag!)).status).toBe(304);
+  });
+
   it('answers in zh-CN or en by Accept-Language, pages and errors alike', async () => {
     const zh = await request(stack.app.url).get('/').set('Accept-Language', 'zh-CN,zh;q=0.9');
     expect(zh.text).toContain('登录');
