@@ -57,7 +57,6 @@ export function lazyBackend(kind: SessionStoreKind, create: () => Promise<Sessio
       get: (key) => use((b) => b.kv.get(key)),
       set: (key, value, ttlSec) => use((b) => b.kv.set(key, value, ttlSec)),
       add: (key, value, ttlSec) => use((b) => b.kv.add(key, value, ttlSec)),
-      take: (key) => use((b) => b.kv.take(key)),
       delete: (key) => use((b) => b.kv.delete(key)),
       touch: (key, ttlSec) => use((b) => b.kv.touch(key, ttlSec)),
       release: (key, value) => use((b) => b.kv.release(key, value)),

@@ -30,7 +30,7 @@ const SOCKET_TIMEOUT_MS = 15_000;
 // Compare-and-delete in one server-side step: no other client's command can run between the GET and the DEL.
 const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
-// EXPIRE … NX/GT (the owner index) came with Redis 7.0, GETDEL (take) with 6.2.
+// EXPIRE … NX/GT (the owner index) came with Redis 7.0.
 const MIN_VERSION = [7, 0] as const;
 
 /** Why the server that gave this INFO SERVER answer cannot hold the sessions, or undefined when it can. */
@@ -175,7 +175,6 @@ export async function createRedisBackend(
       }),
     add: (key, value, ttlSec) =>
       run(async () => (await client.set(kvKey(key), JSON.stringify(value), { condition: 'NX', expiration: expiration(ttlSec) })) === 'OK'),
-    take: <T>(key: string) => run(async () => parse<T>(await client.getDel(kvKey(key)))),
     delete: (key) =>
       run(async () => {
         await client.del(kvKey(key));

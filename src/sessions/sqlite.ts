@@ -161,8 +161,6 @@ export function openSqliteBackend(
       'INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?) ' +
         'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at WHERE kv.expires_at <= ?',
     ),
-    // One statement, so two instances sharing the file can never both take the same record.
-    kvTake: db.prepare('DELETE FROM kv WHERE key = ? AND expires_at > ? RETURNING value'),
     kvDelete: db.prepare('DELETE FROM kv WHERE key = ?'),
     kvTouch: db.prepare('UPDATE kv SET expires_at = ? WHERE key = ? AND expires_at > ?'),
     kvRelease: db.prepare('DELETE FROM kv WHERE key = ? AND value = ? AND expires_at > ?'),
@@ -188,7 +186,6 @@ export function openSqliteBackend(
         const now = Date.now();
         return stmt.kvAdd.run(key, JSON.stringify(value), now + ttlSec * 1000, now).changes === 1;
       }),
-    take: <T>(key: string) => guarded(() => parse<T>(stmt.kvTake.get(key, Date.now()))),
     delete: (key) =>
       guarded(() => {
         stmt.kvDelete.run(key);

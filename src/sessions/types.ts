@@ -7,8 +7,6 @@ export interface KeyValue {
   set(key: string, value: unknown, ttlSec: number): Promise<void>;
   /** Sets only if absent (atomically, across instances): a lock or a seen-once marker. True when this call set it. */
   add(key: string, value: unknown, ttlSec: number): Promise<boolean>;
-  /** Atomically reads and deletes: a record can be taken once, even across instances. */
-  take<T>(key: string): Promise<T | undefined>;
   delete(key: string): Promise<void>;
   /** Gives a live record a new time to live, leaving its value alone (no read-modify-write race); absent: nothing. */
   touch(key: string, ttlSec: number): Promise<void>;

@@ -59,13 +59,12 @@ const secretsOf = (tokens: StoredTokens[]): string[] =>
     .filter((s) => s.length >= 16);
 
 /**
- * A sign-in and a refresh as the app writes them: pending login taken at the callback, the session and its owner, its
- * tokens, then rotated tokens and the session saved again. Returns every token the store was given.
+ * A sign-in and a refresh as the app writes them: the redeemed state's mark, the session and its owner, its tokens,
+ * then rotated tokens and the session saved again. Returns every token the store was given.
  */
 async function signInAndRefresh(backend: SessionBackend, id: string): Promise<StoredTokens[]> {
   const writes = sessionWrites(backend, 600, tokenCipher([SECRET]));
-  await backend.kv.set('txn:state-value', { verifier: 'pkce-verifier', nonce: 'nonce-value' }, 600);
-  await backend.kv.take('txn:state-value');
+  await backend.kv.add('done:state-value', { returnTo: '/' }, 600);
   const first = await realisticTokens(Date.now());
   const session = sessionData(600_000, {
     user: { sub: 'alice' },

@@ -168,9 +168,8 @@ describe('sqlite session backend: files at rest', () => {
     const dir = path.join(freshDir(), 'created-by-the-backend');
     const backend = open(dir);
     try {
-      // What a sign-in writes: the pending login, taken at the callback, then the session, its owner and its tokens.
-      await backend.kv.set('txn:state', { verifier: 'v' }, 600);
-      await backend.kv.take('txn:state');
+      // What a sign-in writes: the redeemed state's mark, then the session, its owner and its tokens.
+      await backend.kv.add('done:state', { returnTo: '/' }, 600);
       await new Promise<void>((resolve, reject) =>
         backend.store.set('sid', sessionData(600_000, { user: { sub: 'alice' } }), (err) => (err ? reject(err) : resolve())),
       );
@@ -272,7 +271,7 @@ describe('sqlite session backend: pruning, durability, boot errors', () => {
         backend.store.get('survivor', (err, sess) => (err ? reject(err) : resolve(sess))),
       );
       expect(restored).toEqual(data);
-      expect(await backend.kv.take('txn')).toEqual({ state: 'kept' });
+      expect(await backend.kv.get('txn')).toEqual({ state: 'kept' });
     } finally {
       await backend.close();
     }
