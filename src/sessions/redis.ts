@@ -35,7 +35,7 @@ const MIN_VERSION = [7, 0] as const;
 
 /** Why the server that gave this INFO SERVER answer cannot hold the sessions, or undefined when it can. */
 export function redisVersionProblem(info: string): string | undefined {
-  const needed = `lzc-oidc needs Redis ${MIN_VERSION.join('.')} or newer (EXPIRE NX/GT, GETDEL)`;
+  const needed = `lzc-oidc needs Redis ${MIN_VERSION.join('.')} or newer (EXPIRE NX/GT)`;
   const version = /^redis_version:([^\r\n]*)/m.exec(info)?.[1]?.trim();
   const [major, minor] = (version ?? '').split('.').map(Number);
   if (major === undefined || minor === undefined || !Number.isInteger(major) || !Number.isInteger(minor)) {

@@ -173,11 +173,11 @@ describe('redis session backend: server version', () => {
       expect(redisVersionProblem(`# Server\r\nredis_version:${version}\r\nredis_git_sha1:0\r\n`)).toBeUndefined();
     }
     expect(redisVersionProblem('# Server\r\nredis_version:6.2.14\r\n')).toBe(
-      'Redis server is version 6.2.14; lzc-oidc needs Redis 7.0 or newer (EXPIRE NX/GT, GETDEL)',
+      'Redis server is version 6.2.14; lzc-oidc needs Redis 7.0 or newer (EXPIRE NX/GT)',
     );
     expect(redisVersionProblem('redis_version:6.0.16\r\n')).toMatch(/^Redis server is version 6\.0\.16;/);
     expect(redisVersionProblem('# Server\r\nredis_mode:standalone\r\n')).toBe(
-      'Redis server did not report a usable version (redis_version: missing); lzc-oidc needs Redis 7.0 or newer (EXPIRE NX/GT, GETDEL)',
+      'Redis server did not report a usable version (redis_version: missing); lzc-oidc needs Redis 7.0 or newer (EXPIRE NX/GT)',
     );
     expect(redisVersionProblem('redis_version:unknown\r\n')).toMatch(/did not report a usable version \(redis_version: unknown\)/);
   });
@@ -201,7 +201,7 @@ describe('redis session backend: server version', () => {
     const old = await fakeRedis(infoOfVersion('6.2.14'));
     try {
       await expect(createRedisBackend(sessionConfig({ store: 'redis', redisUrl: old.url }), silent)).rejects.toThrow(
-        'Redis server is version 6.2.14; lzc-oidc needs Redis 7.0 or newer (EXPIRE NX/GT, GETDEL)',
+        'Redis server is version 6.2.14; lzc-oidc needs Redis 7.0 or newer (EXPIRE NX/GT)',
       );
     } finally {
       await old.close();
