@@ -28,18 +28,27 @@ function packageRoot(file: string): string | undefined {
   return file.slice(0, at + '/node_modules/'.length) + rest.slice(0, rest[0]!.startsWith('@') ? 2 : 1).join(path.sep);
 }
 
+// Packages whose tarball carries no license text at all: the text from their repository (scripts/licenses/).
+const VENDORED_LICENSES: Array<[RegExp, string]> = [[/^(redis|@redis\/.+)$/, 'node-redis.txt']];
+
+/** The text of a package's license: its license file, else the license section of its readme, else ours. */
+function licenseText(root: string, name: string, files: string[]): string {
+  const file = files.find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+  if (file) return readFileSync(path.join(root, file), 'utf8').trim();
+  const readme = files.find((f) => /^readme(\.|$)/i.test(f));
+  const section = readme && /^#+ *licen[cs]e *\n([\s\S]*?)(?=^#+ |(?![\s\S]))/im.exec(readFileSync(path.join(root, readme), 'utf8'))?.[1];
+  if (section && /permission is hereby granted/i.test(section)) return section.trim();
+  const vendored = VENDORED_LICENSES.find(([pattern]) => pattern.test(name));
+  if (vendored) return readFileSync(path.join(ROOT, 'scripts', 'licenses', vendored[1]), 'utf8').trim();
+  throw new Error(`${name} (${root}) carries no license text: add it to scripts/licenses/ and VENDORED_LICENSES`);
+}
+
 function describePackage(root: string): BundledPackage {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string; license?: string };
   const files = readdirSync(root);
-  const license = files.find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
   // Apache-2.0 also asks for the NOTICE file to travel with the code.
   const notice = files.find((f) => /^notice(\.|$)/i.test(f));
-  const text = [
-    license
-      ? readFileSync(path.join(root, license), 'utf8').trim()
-      : `(the package ships no license file; its package.json says ${pkg.license ?? 'nothing'})`,
-    ...(notice ? [readFileSync(path.join(root, notice), 'utf8').trim()] : []),
-  ].join('\n\n');
+  const text = [licenseText(root, pkg.name, files), ...(notice ? [readFileSync(path.join(root, notice), 'utf8').trim()] : [])].join('\n\n');
   return { name: pkg.name, version: pkg.version, license: pkg.license ?? 'UNKNOWN', text };
 }
 

@@ -3,7 +3,7 @@
 #   bash scripts/package.sh               stage the content dir, then build the .lpk
 #   bash scripts/package.sh --stage-only [DIR]  only stage into DIR, default dist/lzc-content
 #                                         (lzc-build.yml's buildscript; scripts/lzc-build.mjs passes DIR)
-# Network: none (the bundle comes from the installed node_modules).
+# Network: none beyond what scripts/node24.sh needs to bring Node 24 (the bundle comes from the installed node_modules).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/node24.sh

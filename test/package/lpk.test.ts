@@ -168,8 +168,10 @@ describe('lpk', () => {
     expect(Object.keys(pkgJson.devDependencies).filter((dev) => bundled.has(dev) && !prodNames.has(dev))).toEqual([]);
     // pino-pretty is loaded only where it is installed (a development run): the box's logs are JSON.
     for (const dev of ['vitest', 'oidc-provider', 'typescript', 'pino-pretty']) expect(bundled.has(dev), dev).toBe(false);
-    // Each with its license text, not only its name.
-    expect(notices).toContain('Permission is hereby granted, free of charge');
+    // Each with its license text and copyright notice, not only its name (MIT asks for both in every copy).
+    const entries = notices.split(`\n${'-'.repeat(78)}\n`);
+    expect(entries).toHaveLength([...notices.matchAll(/^\S+@\d\S* \(/gm)].length);
+    expect(entries.filter((entry) => !/copyright/i.test(entry)).map((entry) => entry.trim().split('\n')[0])).toEqual([]);
     expect(notices).toContain('Apache License');
   });
 });
