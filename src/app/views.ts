@@ -9,9 +9,9 @@ type Template = (locals: Locals) => string;
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
 const NEEDS_ESCAPE = /[&<>"']/;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-// Names a local cannot take as a variable: the template function's own parameters and EJS's internals (a local
-// of that name would replace them; `include` is replaced on purpose, below), and the words JavaScript reserves.
-// Under `with` they were unreadable too.
+// Names a local cannot take as a variable: the template function's own parameters and EJS's internals, and the
+// words JavaScript reserves. Under EJS's `with` a local named `escapeFn` replaced its escaping; here it cannot.
+// (`include` is replaced on purpose, below.)
 const NOT_A_VARIABLE = new Set(
   (
     'locals escapeFn rethrow arguments eval break case catch class const continue debugger default delete do else enum ' +
@@ -19,6 +19,7 @@ const NOT_A_VARIABLE = new Set(
     'protected public return static super switch this throw true try typeof var void while with yield await'
   ).split(' '),
 );
+const MAX_COMPILED = 256;
 const isVariable = (name: string): boolean => IDENTIFIER.test(name) && !name.startsWith('__') && !NOT_A_VARIABLE.has(name);
 
 /** EJS's own escaping, character for character, without a replace() on the many values that need none. */
@@ -29,12 +30,6 @@ export function escapeHtml(value: unknown): string {
   return NEEDS_ESCAPE.test(text) ? text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!) : text;
 }
 
-interface Compiled {
-  template: Template;
-  /** The locals the template reads as plain variables: a render that brings a new one compiles again. */
-  names: Set<string>;
-}
-
 /**
  * The reference app's view engine: EJS templates, each compiled once into a plain function.
  *
@@ -42,26 +37,38 @@ interface Compiled {
  * locals through a `with` scope, which V8 cannot optimise; every include looks for its file on disk and copies
  * every local twice; and every value goes through a regular-expression replace. Here the locals a render brings
  * become plain variables (EJS's destructuredLocals, so the templates are unchanged and a name that is not a
- * local still throws, as under `with`), includes come from the same cache, and escaping is EJS's with a quick
- * test first. With `options.cache` unset (Express's 'view cache', off outside production) every render
- * reads and compiles the file again, so edits show at once.
+ * local throws, as under `with`), includes come from the same cache, and escaping is EJS's with a quick test
+ * first. A template is compiled for the names of the locals it is given, so each set of names has its own
+ * compiled function (a handful per file: the same routes render with the same locals). With `options.cache`
+ * unset (Express's 'view cache', off outside production) every render reads and compiles the file again, so
+ * edits show at once.
+ *
+ * One rule templates must keep: EJS declares the locals with `let`, so a template may not declare a variable
+ * of a local's name at its top level (inside a callback it may).
  */
 export function viewEngine(): (file: string, options: object, done: (err: unknown, html?: string) => void) => void {
-  const compiled = new Map<string, Compiled>();
+  const compiled = new Map<string, Template>();
 
   function templateFor(file: string, locals: Locals, cache: boolean): Template {
-    const known = cache ? compiled.get(file) : undefined;
     const names = Object.keys(locals).filter(isVariable);
-    if (known && names.every((name) => known.names.has(name))) return known.template;
-    const all = new Set([...(known?.names ?? []), ...names]);
+    const key = `${file}\n${names.join(',')}`;
+    const known = cache ? compiled.get(key) : undefined;
+    if (known) return known;
     const template = ejs.compile(readFileSync(file, 'utf8'), {
       strict: true,
       localsName: 'locals',
-      destructuredLocals: [...all],
+      destructuredLocals: names,
       escape: escapeHtml,
       filename: file,
+      // Also what lets the `include` local be declared: the template body then runs in its own try block, where
+      // it may shadow the parameter of that name (at the function's top level it would be a SyntaxError).
+      compileDebug: true,
     }) as Template;
-    if (cache) compiled.set(file, { template, names: all });
+    if (cache) {
+      // Bounded in case an app renders with ever-new local names; in practice the map stays small.
+      if (compiled.size >= MAX_COMPILED) compiled.clear();
+      compiled.set(key, template);
+    }
     return template;
   }
 

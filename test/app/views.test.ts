@@ -88,6 +88,12 @@ describe('the reference app view engine', () => {
     expect(await render('page.ejs', {})).toBe('none');
   });
 
+  it('does not remember a local from an earlier render: without it the name throws again', async () => {
+    const render = engineIn(mkdtempSync(path.join(tmpdir(), 'lzc-views-')), { 'page.ejs': '<%= extra %>' });
+    expect(await render('page.ejs', { extra: 'here' })).toBe('here');
+    await expect(render('page.ejs', {})).rejects.toThrow(/extra is not defined/);
+  });
+
   it('includes relative partials with their own data, from the cache when caching', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'lzc-views-'));
     const render = engineIn(dir, {
