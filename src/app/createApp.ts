@@ -37,7 +37,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   // No ETag on pages and API answers: signed-in ones are no-store (the library marks them), so nothing revalidates
   // them, and the signed-out pages are a kilobyte. Hashing every body for one was wasted work; the static files
-  // keep theirs (express.static sets its own).
+  // keep theirs (express.static, and the library's stylesheet, set their own).
   app.set('etag', false);
 
   app.use(requestLog(logger));

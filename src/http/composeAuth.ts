@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,11 +110,17 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   };
 
   const router = Router() as LazycatAuth;
-  let stylesheet: string | undefined;
+  let stylesheet: { css: string; etag: string } | undefined;
   router.get(paths.stylesheet, (_req, res) => {
-    stylesheet ??= readFileSync(path.join(PUBLIC_DIR, 'app.css'), 'utf8');
+    if (!stylesheet) {
+      const css = readFileSync(path.join(PUBLIC_DIR, 'app.css'), 'utf8');
+      stylesheet = { css, etag: `"${createHash('sha256').update(css).digest('base64url').slice(0, 27)}"` };
+    }
     res.setHeader('Cache-Control', 'public, max-age=3600');
-    res.type('css').send(stylesheet);
+    // Its own validator whatever the host's 'etag' setting: after the hour a browser revalidates (304) instead of
+    // downloading it again.
+    res.setHeader('ETag', stylesheet.etag);
+    res.type('css').send(stylesheet.css);
   });
   const callbackKey = routeKey(paths.callback);
   const perRequest = [

@@ -100,9 +100,12 @@ describe('pages, API answers and logout', () => {
       expect(page.headers['cache-control']).toBe('no-store');
       expect(page.headers.etag).toBeUndefined();
     }
-    const css = await request(stack.app.url).get('/static/app.css');
-    expect(css.headers.etag).toBeTruthy();
-    expect((await request(stack.app.url).get('/static/app.css').set('If-None-Match', css.headers.etag!)).status).toBe(304);
+    for (const file of ['/static/app.css', '/lzc-oidc.css']) {
+      const css = await request(stack.app.url).get(file);
+      expect(css.status).toBe(200);
+      expect(css.headers.etag).toBeTruthy();
+      expect((await request(stack.app.url).get(file).set('If-None-Match', css.headers.etag!)).status).toBe(304);
+    }
   });
 
   it('answers in zh-CN or en by Accept-Language, pages and errors alike', async () => {
