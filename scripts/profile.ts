@@ -7,16 +7,7 @@ import path from 'node:path';
 import { freePort } from '../test/fixtures/app.ts';
 import { startProvider } from '../test/fixtures/provider.ts';
 import { startRedis } from '../test/fixtures/redis.ts';
-import {
-  buildDist,
-  load,
-  PRODUCTION_NODE_OPTIONS,
-  PRODUCTION_START,
-  ROOT,
-  signIn,
-  startAppProcess,
-  startHostAuth,
-} from './bench/harness.ts';
+import { buildDist, load, PRODUCTION_NODE_OPTIONS, ROOT, signIn, startAppProcess, startHostAuth } from './bench/harness.ts';
 
 const role = process.argv[2] ?? 'host-auth';
 const store = process.argv[3] ?? 'memory';
@@ -35,7 +26,8 @@ const profiling = process.env.BENCH_PROFILE !== '0';
 const args = profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
 const server =
   role === 'ref'
-    ? await startAppProcess(provider, storeEnv, { port, entry: PRODUCTION_START, nodeOptions: [...args, ...PRODUCTION_NODE_OPTIONS] })
+    ? // The same code as the production bundle, compiled file by file, so the profile can name the module of each function.
+      await startAppProcess(provider, storeEnv, { port, entry: 'dist/app/server.js', nodeOptions: [...args, ...PRODUCTION_NODE_OPTIONS] })
     : await startHostAuth(provider, port, storeEnv, args);
 const { cookie } = await signIn(server.url, provider);
 const route = role === 'ref' ? '/profile' : '/me';
