@@ -30,6 +30,8 @@ import { redisUsedMemory, sqliteSize, storeSessions } from './bench/stored.ts';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = 50;
+// Unmeasured load per row before its rounds: a server's first seconds on a route are its JIT warming up to it.
+const WARMUP_SECONDS = 2;
 const STORED_SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
 const SIGN_INS = 100;
 const WAVE = { count: 200, concurrency: 20 };
@@ -94,6 +96,10 @@ interface Target {
  */
 async function rounds<K extends string>(targets: Record<K, Target>, log: (msg: string) => void): Promise<Record<K, Measured>> {
   const best = {} as Record<K, Measured>;
+  for (const [key, t] of Object.entries(targets) as Array<[K, Target]>) {
+    log(`warm-up: ${key}`);
+    await load(`${t.server.url}${t.path}`, { accept: t.accept, ...(t.cookie && { cookie: t.cookie }) }, WARMUP_SECONDS, CONNECTIONS);
+  }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [key, t] of Object.entries(targets) as Array<[K, Target]>) {
       log(`round ${round}/${ROUNDS}: ${key}`);
@@ -324,6 +330,7 @@ async function main(): Promise<void> {
         productionStart: ['node', ...PRODUCTION_NODE_OPTIONS, PRODUCTION_START].join(' '),
         seconds: SECONDS,
         rounds: ROUNDS,
+        warmupSeconds: WARMUP_SECONDS,
         connections: CONNECTIONS,
         storedSessions: STORED_SESSIONS,
         signInsForCpu: SIGN_INS,

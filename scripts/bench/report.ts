@@ -57,6 +57,7 @@ export interface Report {
   productionStart: string;
   seconds: number;
   rounds: number;
+  warmupSeconds: number;
   connections: number;
   storedSessions: number;
   signInsForCpu: number;
@@ -170,7 +171,7 @@ export function render(r: Report): string {
   return [
     `## Benchmark, ${new Date().toISOString().slice(0, 10)}`,
     '',
-    `Machine: ${machine(r.loadAtStart)}. Load: autocannon in the parent process, ${r.connections} keep-alive connections, ${r.seconds} s per row, each row run ${r.rounds} times in turn with the others and its best run kept, 127.0.0.1; each server in its own child process, compiled (\`npm run build\`; the reference app bundled by \`npm run build:app\` and started as in production (lzc/run.sh), \`${r.productionStart}\`, NODE_ENV=production, LOG_LEVEL=info: one request log line each, to /dev/null). The provider runs in the parent process. Earlier figures: as measured in issue 13, same machine and set-up (then \`node src/app/server.ts\`).`,
+    `Machine: ${machine(r.loadAtStart)}. Load: autocannon in the parent process, ${r.connections} keep-alive connections, ${r.seconds} s per row after ${r.warmupSeconds} s of unmeasured warm-up, each row run ${r.rounds} times in turn with the others and its best run kept, 127.0.0.1; each server in its own child process, compiled (\`npm run build\`; the reference app bundled by \`npm run build:app\` and started as in production (lzc/run.sh), \`${r.productionStart}\`, NODE_ENV=production, LOG_LEVEL=info: one request log line each, to /dev/null). The provider runs in the parent process. Earlier figures: as measured in issue 13, same machine and set-up (then \`node src/app/server.ts\`).`,
     '',
     '### Targets',
     '',
