@@ -57,7 +57,16 @@ export async function bundleApp(outDir = BUNDLE_DIR): Promise<BundledPackage[]> 
   rmSync(outDir, { recursive: true, force: true });
   const bundle = await rolldown({ input: path.join(ROOT, 'src', 'app', 'server.ts'), platform: 'node', logLevel: 'warn' });
   // .mjs: the bundle is ESM wherever it is copied, with or without a package.json beside it.
-  const { output } = await bundle.write({ dir: outDir, format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs' });
+  const { output } = await bundle.write({
+    dir: outDir,
+    format: 'esm',
+    entryFileNames: '[name].mjs',
+    chunkFileNames: '[name]-[hash].mjs',
+    // ASCII: V8 keeps a script's source for lazy compilation, and one Chinese text would make all 1.4 MB of it a
+    // two-byte string (2.4 MB of heap instead of 1.4: measured). JSDoc is dropped; license comments stay.
+    charset: 'ascii',
+    comments: { legal: true, annotation: false, jsdoc: false },
+  });
   await bundle.close();
   const roots = new Set<string>();
   for (const chunk of output) {

@@ -343,6 +343,10 @@ describe('the unpacked app on a Lazycat-like box', () => {
     expect(login.contentType).toMatch(/^text\/html/);
     expect(login.body).toContain('data-error-code="OIDC_PROVIDER_UNAVAILABLE"');
     expect(login.body).toContain('The sign-in provider is unavailable right now.');
+    // The bundle keeps the Chinese texts (it escapes them as \u sequences in the JavaScript it writes).
+    const zh = await navigate(`${proxy.origin}/login`, 'zh-CN,zh;q=0.9');
+    expect(zh.body).toContain('登录服务暂时不可用，请稍后再试。');
+    expect((await navigate(`${proxy.origin}/`, 'zh-CN')).body).toContain('懒猫登录');
   }, 60_000);
 
   it('writes nothing into the content dir, which is read-only on the box', () => {
