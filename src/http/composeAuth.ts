@@ -16,7 +16,7 @@ import { safeReturnTo } from '../security/returnTo.ts';
 import { requestContext } from './context.ts';
 import type { AuthDeps } from './deps.ts';
 import { errorBoundary, errorRenderer } from './errorPages.ts';
-import { sessionLifetime, sessionMiddleware } from './middleware/session.ts';
+import { carriesSessionCookie, sessionLifetime, sessionMiddleware } from './middleware/session.ts';
 import { boxUserOf, followBoxUser } from './middleware/boxIdentity.ts';
 import { tokenRefresh } from './middleware/tokenRefresh.ts';
 import { signInFlowPaths, type AuthPaths } from './paths.ts';
@@ -123,6 +123,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
     res.type('css').send(stylesheet.css);
   });
   const callbackKey = routeKey(paths.callback);
+  const context = requestContext({ loginPath: paths.login, refuse: boundary }, writes, refresh.ensureFresh);
   const perRequest = [
     sessionMiddleware(config.session, sessions, writes, trust, (req) => routeKey(req.path) === callbackKey),
     sessionLifetime(config.session),
@@ -135,7 +136,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
       if (req.session?.user) res.setHeader('Cache-Control', 'no-store');
       next();
     },
-    requestContext({ loginPath: paths.login, refuse: boundary }, writes, refresh.ensureFresh),
+    context,
   ] satisfies RequestHandler[];
   // Before the session: the provider's POST carries no cookie and must not create a session.
   router.use(backchannelRoutes(deps));
@@ -153,9 +154,13 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   const handled = router as unknown as { handle(req: Request, res: Response, out: NextFunction): void };
   const routes = handled.handle.bind(router);
   const direct = chain(perRequest, boundary);
+  const hasSessionCookie = carriesSessionCookie(config.session);
   handled.handle = (req, res, out) => {
     void startDiscovery();
     if (ownPaths.has(routeKey(req.path))) return routes(req, res, out);
+    // Without our cookie there is no session (only the callback, one of our own paths, starts one): nothing for the
+    // lifetime, box-user, refresh and no-store steps to look at, so such a request gets req.oidc alone.
+    if (!hasSessionCookie(req)) return context(req, res, out);
     direct(req, res, out);
   };
 

@@ -64,6 +64,12 @@ class GuardedStore extends Store {
   }
 }
 
+/** Whether a request may carry our session cookie (a cheap test: express-session itself checks its signature). */
+export function carriesSessionCookie(cfg: SessionConfig): (req: Request) => boolean {
+  const marker = `${cfg.cookieName}=`;
+  return (req) => req.headers.cookie?.includes(marker) === true;
+}
+
 /**
  * express-session over the configured store: the cookie holds only the signed session id.
  * A request without our cookie skips it entirely (no id generated, no store read, no Set-Cookie), so
@@ -93,9 +99,9 @@ export function sessionMiddleware(
   // express-session trusts X-Forwarded-Proto only with proxy: true; pick per request who may say it.
   const viaProxy = session({ ...options, proxy: true });
   const direct = session({ ...options, proxy: false });
-  const marker = `${cfg.cookieName}=`;
+  const hasCookie = carriesSessionCookie(cfg);
   return (req, res, next) => {
-    if (!req.headers.cookie?.includes(marker) && !needsSession(req)) return next();
+    if (!hasCookie(req) && !needsSession(req)) return next();
     (trust.isHttps(req) ? viaProxy : direct)(req, res, next);
   };
 }
