@@ -3,7 +3,7 @@
 # read-only and the app resolves views/ and public/ next to its code, so run from
 # here; `exec` makes node PID-owned by lzcinit so stop signals reach it directly.
 # dist/lzcapp/server.mjs is the app bundled into one file (scripts/bundleApp.ts): an idle app
-# then holds ~7 MB less than when Node loads its 260 modules one by one.
+# then holds ~8 MB less than when Node loads its 260 modules one by one (docs/benchmarks.md).
 # The box shares its memory with dozens of apps, so V8 is told to keep its heap near what is live
 # (docs/benchmarks.md; scripts/bench.ts starts the app with the options of this line):
 # --max-semi-space-size=16: under a burst of requests V8 grows its young generation to 64 MB semi-spaces;

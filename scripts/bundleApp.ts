@@ -1,9 +1,10 @@
 // npm run build:app [OUT_DIR]: the reference app as the box runs it, bundled into dist/lzcapp/ (server.mjs, a
 // chunk per lazily loaded store, and THIRD-PARTY-LICENSES.txt).
 //
-// Why a bundle: loading 260 separate files costs an idle app ~7 MB of RSS (measured: 86 → 79 MB), through the
-// module records and the machine code Node's loader gets optimised into while it resolves them. The library
-// itself still ships as tsc's per-file dist/ with .d.ts; only the packaged app is bundled.
+// Why a bundle: loading 260 separate files costs an idle app ~8 MB of RSS (measured: 86 -> 78 MB with the ASCII
+// output; docs/benchmarks.md), through the module records and the machine code Node's loader gets optimised into
+// while it resolves them. The library itself still ships as tsc's per-file dist/ with .d.ts; only the packaged app
+// is bundled.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
