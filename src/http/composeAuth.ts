@@ -13,7 +13,7 @@ import { sessionWrites } from '../sessions/writes.ts';
 import { tokenCipher } from '../sessions/tokenCipher.ts';
 import type { SessionBackend } from '../sessions/types.ts';
 import { safeReturnTo } from '../security/returnTo.ts';
-import { requestContext } from './context.ts';
+import { requestContext, signedOutContext } from './context.ts';
 import type { AuthDeps } from './deps.ts';
 import { errorBoundary, errorRenderer } from './errorPages.ts';
 import { carriesSessionCookie, sessionLifetime, sessionMiddleware } from './middleware/session.ts';
@@ -123,7 +123,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
     res.type('css').send(stylesheet.css);
   });
   const callbackKey = routeKey(paths.callback);
-  const context = requestContext({ loginPath: paths.login, refuse: boundary }, writes, refresh.ensureFresh);
+  const settings = { loginPath: paths.login, refuse: boundary };
   const perRequest = [
     sessionMiddleware(config.session, sessions, writes, trust, (req) => routeKey(req.path) === callbackKey),
     sessionLifetime(config.session),
@@ -136,7 +136,7 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
       if (req.session?.user) res.setHeader('Cache-Control', 'no-store');
       next();
     },
-    context,
+    requestContext(settings, writes, refresh.ensureFresh),
   ] satisfies RequestHandler[];
   // Before the session: the provider's POST carries no cookie and must not create a session.
   router.use(backchannelRoutes(deps));
@@ -147,20 +147,22 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   router.use(boundary);
 
   // Every request of the host app passes through here, and only the library's own paths need its routes:
-  // any other request gets the session, lifetime and refresh checks and req.oidc straight away. Walking the
-  // routes' layers was most of what the library cost an anonymous request to a public route.
+  // any other request with our cookie gets the session, lifetime and refresh checks and req.oidc straight away,
+  // and one without it a signed-out req.oidc alone. Walking the routes' layers was most of what the library cost
+  // an anonymous request to a public route.
   const ownPaths = new Set(Object.values(paths).map(routeKey));
   // Router(req, res, next) calls its own handle(), which Express's types leave out.
   const handled = router as unknown as { handle(req: Request, res: Response, out: NextFunction): void };
   const routes = handled.handle.bind(router);
   const direct = chain(perRequest, boundary);
   const hasSessionCookie = carriesSessionCookie(config.session);
+  const signedOut = signedOutContext(settings);
   handled.handle = (req, res, out) => {
     void startDiscovery();
     if (ownPaths.has(routeKey(req.path))) return routes(req, res, out);
-    // Without our cookie there is no session (only the callback, one of our own paths, starts one): nothing for the
-    // lifetime, box-user, refresh and no-store steps to look at, so such a request gets req.oidc alone.
-    if (!hasSessionCookie(req)) return context(req, res, out);
+    // Without our cookie there is no session of ours (only the callback, one of our own paths, starts one): nothing
+    // for the lifetime, box-user, refresh and no-store steps to look at, and req.oidc is signed out.
+    if (!hasSessionCookie(req)) return signedOut(req, res, out);
     direct(req, res, out);
   };
 

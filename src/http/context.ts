@@ -89,3 +89,25 @@ export function requestContext(
     next();
   };
 }
+
+/**
+ * req.oidc for a request that carries no session cookie of ours: nobody is signed in, whatever else is in
+ * req.session (a host app's own express-session may have put a `user` there; it is not ours to read).
+ */
+const SIGNED_OUT: OidcContext = Object.freeze({
+  user: undefined,
+  isAuthenticated: () => false,
+  accessToken: () => Promise.resolve(undefined),
+  idTokenClaims: undefined,
+  session: undefined,
+  csrfToken: undefined,
+});
+
+/** Installs the signed-out req.oidc (and the instance settings): one shared object, nothing built per request. */
+export function signedOutContext(settings: InstanceSettings): RequestHandler {
+  return (req, _res, next) => {
+    (req as WithInstance)[INSTANCE] = settings;
+    req.oidc = SIGNED_OUT;
+    next();
+  };
+}

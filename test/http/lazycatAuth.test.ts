@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
+import session from 'express-session';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -170,6 +171,34 @@ describe('lazycatAuth() in a host app', () => {
     expect(hello.text).toBe('hello Alice Admin');
     expect(hello.headers['cache-control']).toBe('no-store');
     expect((await agent.get('/shared')).headers['cache-control']).toBe('private, max-age=60');
+  });
+
+  it("reads no user from a host's own session: without lazycatAuth's cookie, nobody is signed in", async () => {
+    const { server, port } = await reservePort();
+    const url = `http://127.0.0.1:${port}`;
+    const auth = lazycatAuth({ env: hostEnv(url), logger: capturingLogger().logger });
+    const app = express();
+    // The host's own express-session, before lazycatAuth, with a `user` of its own making.
+    app.use(session({ name: 'host.sid', secret: 'host-secret-host-secret-host-secret', resave: false, saveUninitialized: false }));
+    app.get('/host-login', (req, res) => {
+      (req.session as unknown as Record<string, unknown>).user = { sub: 'mallory', groups: ['ADMIN'], issuer: 'https://elsewhere' };
+      res.send('ok');
+    });
+    app.use(auth);
+    app.get('/whoami', (req, res) => res.json({ signedIn: req.oidc.isAuthenticated(), user: req.oidc.user ?? null }));
+    app.get('/me', requireAuth(), (req, res) => res.json(req.oidc.user));
+    app.get('/admin', requireGroup('ADMIN'), (_req, res) => res.send('admins only'));
+    server.on('request', app);
+    closers.push(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await auth.close();
+    });
+    const agent = request.agent(url);
+    expect((await agent.get('/host-login')).status).toBe(200);
+    expect((await agent.get('/whoami')).body).toEqual({ signedIn: false, user: null });
+    expect((await agent.get('/me').set('Accept', 'application/json')).status).toBe(401);
+    expect((await agent.get('/admin').set('Accept', 'application/json')).status).toBe(401);
   });
 
   it('serves its routes at the paths the host chose, the callback at the redirect URI path', async () => {
