@@ -110,11 +110,12 @@ export function composeAuth(options: LazycatAuthOptions, internal: { sessions?: 
   };
 
   const router = Router() as LazycatAuth;
-  let stylesheet: { css: string; etag: string } | undefined;
+  let stylesheet: { css: Buffer; etag: string } | undefined;
   router.get(paths.stylesheet, (_req, res) => {
     if (!stylesheet) {
-      const css = readFileSync(path.join(PUBLIC_DIR, 'app.css'), 'utf8');
-      stylesheet = { css, etag: `"${createHash('sha256').update(css).digest('base64url').slice(0, 27)}"` };
+      const css = readFileSync(path.join(PUBLIC_DIR, 'app.css'));
+      // Weak, as Express's own: a compressing proxy may serve other bytes under it.
+      stylesheet = { css, etag: `W/"${createHash('sha256').update(css).digest('base64url').slice(0, 27)}"` };
     }
     res.setHeader('Cache-Control', 'public, max-age=3600');
     // Its own validator whatever the host's 'etag' setting: after the hour a browser revalidates (304) instead of
