@@ -122,7 +122,7 @@ describe('lpk', () => {
     // The bundled app with V8's heap kept near what is live (its memory under a burst of requests), and as
     // npm's start:production starts it.
     const exec = /^exec node (.*)$/m.exec(fs.readFileSync(launcher, 'utf8'))?.[1];
-    expect(exec).toBe('--max-semi-space-size=16 --heap-growing-percent=30 dist/lzcapp/server.mjs');
+    expect(exec).toBe('--max-semi-space-size=8 --heap-growing-percent=30 dist/lzcapp/server.mjs');
     expect(pkgJson.scripts['start:production']).toContain(`node ${exec}`);
     expect(Number(manifestEnv(lpk.manifest).get('PORT'))).toBe(route.port);
     // The committed image pinned by digest (manifest.test.ts), or a store copy from LZC_APP_IMAGE.
