@@ -75,5 +75,6 @@ const CATALOGS: Record<Locale, Record<Key, string>> = { en, 'zh-CN': zhCN };
 
 export function translator(locale: Locale): Translate {
   const catalog = CATALOGS[locale];
-  return (key, vars) => catalog[key].replace(/\{(\w+)\}/g, (m, name: string) => vars?.[name] ?? m);
+  // A page asks for some thirty texts and only one has a placeholder: no replace() for the others.
+  return (key, vars) => (vars ? catalog[key].replace(/\{(\w+)\}/g, (m, name: string) => vars[name] ?? m) : catalog[key]);
 }
