@@ -54,16 +54,21 @@ export function viewEngine(): (file: string, options: object, done: (err: unknow
     const key = `${file}\n${names.join(',')}`;
     const known = cache ? compiled.get(key) : undefined;
     if (known) return known;
-    const template = ejs.compile(readFileSync(file, 'utf8'), {
+    // EJS 7 takes unsafePrototypeLocals; its published types do not list it yet.
+    const options: ejs.Options & { unsafePrototypeLocals: boolean } = {
       strict: true,
       localsName: 'locals',
       destructuredLocals: names,
       escape: escapeHtml,
       filename: file,
+      // Every render hands the template a copy of its own (below): EJS need not copy it once more. (Its copy guards
+      // `with` against inherited names; here only the locals' own names become variables.)
+      unsafePrototypeLocals: true,
       // Also what lets the `include` local be declared: the template body then runs in its own try block, where
       // it may shadow the parameter of that name (at the function's top level it would be a SyntaxError).
       compileDebug: true,
-    }) as Template;
+    };
+    const template = ejs.compile(readFileSync(file, 'utf8'), options) as Template;
     if (cache) {
       // Bounded in case an app renders with ever-new local names; in practice the map stays small.
       if (compiled.size >= MAX_COMPILED) compiled.clear();
@@ -72,6 +77,7 @@ export function viewEngine(): (file: string, options: object, done: (err: unknow
     return template;
   }
 
+  /** Renders `file` with `locals`, a copy of its own that it may add to. */
   function render(file: string, locals: Locals, cache: boolean): string {
     // EJS's own include() looks for the file on disk on every call. Passed as a local, this one becomes the
     // template's `include` variable (a destructured local replaces the parameter of the same name).
@@ -79,14 +85,14 @@ export function viewEngine(): (file: string, options: object, done: (err: unknow
       const target = path.resolve(path.dirname(file), path.extname(view) ? view : `${view}.ejs`);
       return render(target, { ...locals, ...data }, cache);
     };
-    const withInclude = { ...locals, include };
-    return templateFor(file, withInclude, cache)(withInclude);
+    locals.include = include;
+    return templateFor(file, locals, cache)(locals);
   }
 
   return (file, options, done) => {
     let html: string;
     try {
-      html = render(file, options as Locals, (options as Locals).cache === true);
+      html = render(file, { ...(options as Locals) }, (options as Locals).cache === true);
     } catch (err) {
       return done(err);
     }
