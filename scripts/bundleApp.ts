@@ -12,7 +12,7 @@ import { rolldown } from 'rolldown';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Two levels under the root, like dist/app: the app finds views/ and public/ at ../.. from its own file. */
-export const BUNDLE_DIR = path.join(ROOT, 'dist', 'lzcapp');
+const BUNDLE_DIR = path.join(ROOT, 'dist', 'lzcapp');
 
 interface BundledPackage {
   name: string;
@@ -58,7 +58,7 @@ function describePackage(root: string): BundledPackage {
 }
 
 /** Bundles src/app/server.ts into outDir and returns the third-party packages it contains. */
-export async function bundleApp(outDir = BUNDLE_DIR): Promise<BundledPackage[]> {
+async function bundleApp(outDir = BUNDLE_DIR): Promise<BundledPackage[]> {
   rmSync(outDir, { recursive: true, force: true });
   const bundle = await rolldown({ input: path.join(ROOT, 'src', 'app', 'server.ts'), platform: 'node', logLevel: 'warn' });
   // .mjs: the bundle is ESM wherever it is copied, with or without a package.json beside it.

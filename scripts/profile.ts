@@ -12,7 +12,8 @@ import { buildDist, load, PRODUCTION_NODE_OPTIONS, ROOT, signIn, startAppProcess
 const role = process.argv[2] ?? 'host-auth';
 const store = process.argv[3] ?? 'memory';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
-buildDist();
+// Both roles run the per-file build (below), never the bundle.
+buildDist({ bundle: false });
 const profDir = mkdtempSync(path.join(tmpdir(), 'lzc-prof-'));
 const provider = await startProvider('certified');
 const port = await freePort();

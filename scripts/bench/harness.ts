@@ -111,14 +111,13 @@ export async function spawnServer(args: string[], env: Env, readyPath: string, p
 }
 
 /**
- * Compiles the package into dist/ (`npm run build`), which the host-app servers run, and bundles the reference
- * app into dist/lzcapp/ (`npm run build:app`), which the production start runs.
+ * Compiles the package into dist/ (`npm run build`), which the host-app servers run, and, unless told not to,
+ * bundles the reference app into dist/lzcapp/ (`npm run build:app`), which the production start runs.
  */
-export function buildDist(): void {
-  for (const args of [
-    [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-    [path.join(ROOT, 'scripts', 'bundleApp.ts')],
-  ]) {
+export function buildDist({ bundle = true } = {}): void {
+  const steps = [[path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']];
+  if (bundle) steps.push([path.join(ROOT, 'scripts', 'bundleApp.ts')]);
+  for (const args of steps) {
     const build = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('the build failed');
   }
