@@ -58,7 +58,7 @@ function describePackage(root: string): BundledPackage {
 }
 
 /** Bundles src/app/server.ts into outDir and returns the third-party packages it contains. */
-async function bundleApp(outDir = BUNDLE_DIR): Promise<BundledPackage[]> {
+async function bundleApp(outDir: string): Promise<BundledPackage[]> {
   rmSync(outDir, { recursive: true, force: true });
   const bundle = await rolldown({ input: path.join(ROOT, 'src', 'app', 'server.ts'), platform: 'node', logLevel: 'warn' });
   // .mjs: the bundle is ESM wherever it is copied, with or without a package.json beside it.
@@ -93,8 +93,6 @@ async function bundleApp(outDir = BUNDLE_DIR): Promise<BundledPackage[]> {
   return packages;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const outDir = path.resolve(process.argv[2] ?? BUNDLE_DIR);
-  const packages = await bundleApp(outDir);
-  console.log(`bundled the app into ${path.relative(process.cwd(), outDir) || '.'} (${packages.length} third-party packages)`);
-}
+const outDir = path.resolve(process.argv[2] ?? BUNDLE_DIR);
+const packages = await bundleApp(outDir);
+console.log(`bundled the app into ${path.relative(process.cwd(), outDir) || '.'} (${packages.length} third-party packages)`);
