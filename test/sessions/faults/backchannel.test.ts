@@ -3,12 +3,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SignJWT } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStored } from '../../../src/sessions/writes.ts';
 import { SESSION_DB_FILE } from '../../../src/sessions/sqlite.ts';
 import { startRedis, type RedisServer } from '../../fixtures/redis.ts';
+import { logoutTokenFrom } from '../../fixtures/tokens.ts';
 import { ownSession, signIn, startStack, type Stack } from '../../fixtures/stack.ts';
 import { redisRefuses, sqliteRefuses, type Fault } from '../../fixtures/storeFaults.ts';
 
@@ -38,21 +38,9 @@ const stores: Record<string, () => Promise<Store>> = {
   },
 };
 
-async function logoutToken(stack: Stack): Promise<string> {
-  const { kid, privateKey } = stack.provider.app.signingKey();
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({
-    iss: stack.provider.issuer,
-    aud: stack.provider.clientId,
-    sub: stack.provider.app.subjectOf(stack.provider.users[0]!),
-    iat: now,
-    exp: now + 120,
-    jti: crypto.randomUUID(),
-    events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
-  })
-    .setProtectedHeader({ alg: 'RS256', kid, typ: 'logout+jwt' })
-    .sign(privateKey);
-}
+/** A logout token for the first test user, as the provider would send it. */
+const logoutToken = (stack: Stack): Promise<string> =>
+  logoutTokenFrom(stack.provider, { sub: stack.provider.app.subjectOf(stack.provider.users[0]!) });
 
 const deliver = (stack: Stack, token: string) =>
   request(stack.app.url).post('/backchannel-logout').type('form').send({ logout_token: token });
