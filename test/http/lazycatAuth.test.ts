@@ -52,13 +52,17 @@ const hostEnv = (url: string) => ({
 interface Host {
   url: string;
   seen: unknown[];
-  auth?: LazycatAuth;
+  auth: LazycatAuth;
 }
 
-/** A host app of someone else's: lazycatAuth() first, its own routes, and its own error handler that records what reached it. */
+/**
+ * A host app of someone else's: lazycatAuth() first (after whatever `before` mounts), its own routes, and its own
+ * error handler that records what reached it.
+ */
 async function host(
   options: LazycatAuthOptions | ((url: string) => LazycatAuthOptions),
   build: (app: Express) => void = () => {},
+  before: (app: Express) => void = () => {},
 ): Promise<Host> {
   const { server, port } = await reservePort();
   const url = `http://127.0.0.1:${port}`;
@@ -69,6 +73,7 @@ async function host(
     ...(typeof options === 'function' ? options(url) : options),
   });
   const app = express();
+  before(app);
   app.use(auth);
   app.get('/public', (_req, res) => res.send('public'));
   app.get('/me', requireAuth(), (req, res) => res.json(req.oidc.user));
@@ -88,7 +93,7 @@ async function host(
   return { url, seen, auth };
 }
 
-async function signIn(h: Host, username = 'alice', returnTo?: string) {
+async function signIn(h: Pick<Host, 'url'>, username = 'alice', returnTo?: string) {
   const agent = request.agent(h.url);
   const authorize = await beginSignIn(agent, returnTo);
   const callback = await agent.get(
@@ -174,27 +179,19 @@ describe('lazycatAuth() in a host app', () => {
   });
 
   it("reads no user from a host's own session: without lazycatAuth's cookie, nobody is signed in", async () => {
-    const { server, port } = await reservePort();
-    const url = `http://127.0.0.1:${port}`;
-    const auth = lazycatAuth({ env: hostEnv(url), logger: capturingLogger().logger });
-    const app = express();
-    // The host's own express-session, before lazycatAuth, with a `user` of its own making.
-    app.use(session({ name: 'host.sid', secret: 'host-secret-host-secret-host-secret', resave: false, saveUninitialized: false }));
-    app.get('/host-login', (req, res) => {
-      (req.session as unknown as Record<string, unknown>).user = { sub: 'mallory', groups: ['ADMIN'], issuer: 'https://elsewhere' };
-      res.send('ok');
-    });
-    app.use(auth);
-    app.get('/whoami', (req, res) => res.json({ signedIn: req.oidc.isAuthenticated(), user: req.oidc.user ?? null }));
-    app.get('/me', requireAuth(), (req, res) => res.json(req.oidc.user));
-    app.get('/admin', requireGroup('ADMIN'), (_req, res) => res.send('admins only'));
-    server.on('request', app);
-    closers.push(async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await auth.close();
-    });
-    const agent = request.agent(url);
+    const h = await host(
+      {},
+      (app) => app.get('/whoami', (req, res) => res.json({ signedIn: req.oidc.isAuthenticated(), user: req.oidc.user ?? null })),
+      (app) => {
+        // The host's own express-session, before lazycatAuth, with a `user` of its own making.
+        app.use(session({ name: 'host.sid', secret: 'host-secret-host-secret-host-secret', resave: false, saveUninitialized: false }));
+        app.get('/host-login', (req, res) => {
+          (req.session as unknown as Record<string, unknown>).user = { sub: 'mallory', groups: ['ADMIN'], issuer: 'https://elsewhere' };
+          res.send('ok');
+        });
+      },
+    );
+    const agent = request.agent(h.url);
     expect((await agent.get('/host-login')).status).toBe(200);
     expect((await agent.get('/whoami')).body).toEqual({ signedIn: false, user: null });
     expect((await agent.get('/me').set('Accept', 'application/json')).status).toBe(401);
@@ -240,7 +237,7 @@ describe('answers that must not hang, loop or 500 (review findings)', () => {
     const h = await host({ scopes: 'openid profile email offline_access' }, (app) => {
       app.get('/token', async (req, res) => {
         // The token ages while the handler works: a refresh is due by the time it asks for the token.
-        const { sessions } = internalsOf(h.auth!);
+        const { sessions } = internalsOf(h.auth);
         const stored = (await getStored(sessions.store, req.sessionID))!;
         req.session.tokenInfo = agedTokenInfo(stored.tokenInfo);
         await setStored(sessions.store, req.sessionID, { ...stored, tokenInfo: req.session.tokenInfo });
@@ -371,7 +368,7 @@ describe('cost and side effects', () => {
       expect(res.headers['set-cookie']).toBeUndefined();
     }
     expect(reads).toBe(0);
-    const { agent, callback } = await signIn({ url, seen: [] });
+    const { agent, callback } = await signIn({ url });
     expect(callback.status).toBe(303);
     reads = 0;
     writes = 0;
