@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import express, { type Request, type Response } from 'express';
 import session from 'express-session';
+import { cookieAttributes } from '../../src/security/cookies.ts';
 import { SESSION_SECRET } from './harness.ts';
 
 type Library = typeof import('../../src/index.ts');
@@ -47,14 +48,17 @@ async function serveHost(withAuth: boolean): Promise<void> {
 function serveHostSession(): void {
   const me = JSON.parse(process.env.BENCH_BODY ?? '{}') as unknown;
   const app = express();
-  // The cheapest use of express-session: the options lazycatAuth() passes it, with nothing around or under it.
+  // The cheapest use of express-session: the options lazycatAuth() passes it (src/http/middleware/session.ts: its
+  // cookie attributes, the default idle timeout of a day), with nothing around or under it.
   app.use(
     session({
       secret: SESSION_SECRET,
       store: new session.MemoryStore(),
       resave: false,
       saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax', maxAge: 86_400_000 },
+      rolling: false,
+      unset: 'keep',
+      cookie: { ...cookieAttributes(false), maxAge: 86_400_000 },
     }),
   );
   app.get('/public', (_req, res) => void res.json({ status: 'ok' }));

@@ -11,11 +11,11 @@ const VIEWS = path.resolve(import.meta.dirname, '..', '..', 'views');
 type Locals = Record<string, unknown>;
 
 /** Renders through Express, as the app does, with this engine or with EJS's default one. */
-function renderer(withEngine: boolean, cache = true) {
+function renderer(withEngine: boolean) {
   const app = express();
   app.set('views', VIEWS);
   app.set('view engine', 'ejs');
-  app.set('view cache', cache);
+  app.set('view cache', true);
   if (withEngine) app.engine('ejs', viewEngine());
   return (view: string, locals: Locals) =>
     new Promise<string>((resolve, reject) => app.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))));
