@@ -11,6 +11,7 @@ import { startRedis } from '../test/fixtures/redis.ts';
 import {
   appEnv,
   buildDist,
+  cpuMsPerSignIn,
   headerBytes,
   load,
   mb,
@@ -57,9 +58,7 @@ async function body(url: string, headers: Record<string, string>): Promise<{ tex
 
 /** Mean CPU time of the RP process per complete sign-in, then the header weight of a sign-in and of a signed-in page. */
 async function signInRow(rp: string, server: ServerProcess, provider: TestProvider, pagePath: string): Promise<SignInRow> {
-  const before = await server.usage();
-  for (let i = 0; i < SIGN_INS; i++) await signIn(server.url, provider);
-  const cpuMs = ((await server.usage()).cpuMicros - before.cpuMicros) / 1000 / SIGN_INS;
+  const cpuMs = await cpuMsPerSignIn(server, provider, SIGN_INS);
   const signedIn = await signIn(server.url, provider);
   const { res } = await body(`${server.url}${pagePath}`, { cookie: signedIn.cookie, accept: JSON_ACCEPT });
   return {

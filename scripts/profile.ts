@@ -7,7 +7,7 @@ import path from 'node:path';
 import { freePort } from '../test/fixtures/app.ts';
 import { startProvider } from '../test/fixtures/provider.ts';
 import { startRedis } from '../test/fixtures/redis.ts';
-import { buildDist, load, PRODUCTION_NODE_OPTIONS, ROOT, signIn, startAppProcess, startHostAuth } from './bench/harness.ts';
+import { buildDist, cpuMsPerSignIn, load, PRODUCTION_NODE_OPTIONS, ROOT, signIn, startAppProcess, startHostAuth } from './bench/harness.ts';
 
 const role = process.argv[2] ?? 'host-auth';
 const store = process.argv[3] ?? 'memory';
@@ -33,13 +33,10 @@ const server =
 const { cookie } = await signIn(server.url, provider);
 const route = role === 'ref' ? '/profile' : '/me';
 const accept = process.env.ACCEPT ?? 'application/json';
-const before = await server.usage();
 if (process.argv[4] === 'signin') {
-  const SIGN_INS = 100;
-  for (let i = 0; i < SIGN_INS; i++) await signIn(server.url, provider);
-  const after = await server.usage();
-  console.log(`${role} ${store}: ${((after.cpuMicros - before.cpuMicros) / 1000 / SIGN_INS).toFixed(2)} ms CPU per sign-in`);
+  console.log(`${role} ${store}: ${(await cpuMsPerSignIn(server, provider, 100)).toFixed(2)} ms CPU per sign-in`);
 } else {
+  const before = await server.usage();
   const r = await load(`${server.url}${route}`, { cookie, accept }, SECONDS, 50);
   const after = await server.usage();
   console.log(

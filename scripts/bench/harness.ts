@@ -200,6 +200,13 @@ export async function signIn(appUrl: string, provider: TestProvider, username?: 
   };
 }
 
+/** Mean CPU time of a server process per complete sign-in, over `count` sequential ones from one browser each. */
+export async function cpuMsPerSignIn(server: ServerProcess, provider: TestProvider, count: number): Promise<number> {
+  const before = await server.usage();
+  for (let i = 0; i < count; i++) await signIn(server.url, provider);
+  return ((await server.usage()).cpuMicros - before.cpuMicros) / 1000 / count;
+}
+
 export interface Wave {
   completed: number;
   errors: string[];
