@@ -19,10 +19,10 @@ import { composeAuth, internalsOf } from '../../src/http/composeAuth.ts';
 import { getStored, setStored } from '../../src/sessions/writes.ts';
 import { agedTokenInfo } from '../fixtures/tokens.ts';
 import { createSessionBackend } from '../../src/sessions/index.ts';
-import type { SessionBackend } from '../../src/sessions/types.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { reservePort } from '../fixtures/app.ts';
 import { capturingLogger } from '../fixtures/logs.ts';
+import { observedBackend } from '../fixtures/observedBackend.ts';
 import { startProvider, type TestProvider } from '../fixtures/provider.ts';
 import { beginSignIn, pathOf } from '../fixtures/stack.ts';
 import { loginAtProvider } from '../fixtures/providerLogin.ts';
@@ -334,21 +334,11 @@ describe('cost and side effects', () => {
     let reads = 0;
     let writes = 0;
     // Counted at the store's edge: every session read goes through store.get, every write through store.set.
-    // Every method runs on the real store itself (it keeps private state), so the sign-in below really works.
-    const counters: Record<string, () => void> = { get: () => reads++, set: () => writes++ };
-    const counted: SessionBackend = {
-      ...real,
-      store: new Proxy(real.store, {
-        get(target, prop) {
-          const value = Reflect.get(target, prop, target) as unknown;
-          if (typeof value !== 'function') return value;
-          return (...args: unknown[]) => {
-            counters[String(prop)]?.();
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      }),
-    };
+    const counted = observedBackend(real, ({ part, method }) => {
+      if (part !== 'store') return;
+      if (method === 'get') reads++;
+      if (method === 'set') writes++;
+    });
     const auth = composeAuth({ config, logger }, { sessions: counted });
     const app = express();
     app.use(auth);

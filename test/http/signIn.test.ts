@@ -7,7 +7,7 @@ import { JWT } from '../fixtures/leaks.ts';
 import { capturingLogger } from '../fixtures/logs.ts';
 import { sessionConfig } from '../sessions/sessionConfig.ts';
 import { createSessionBackend } from '../../src/sessions/index.ts';
-import type { SessionBackend } from '../../src/sessions/types.ts';
+import { observedBackend } from '../fixtures/observedBackend.ts';
 
 describe.each(['certified', 'dex', 'casdoor'] as const)('sign-in against the %s provider', (profile) => {
   let stack: Stack;
@@ -149,16 +149,10 @@ describe('what a sign-in writes to the store', () => {
   beforeAll(async () => {
     const { logger } = capturingLogger();
     const real = await createSessionBackend(sessionConfig({ store: 'memory' }), logger);
-    const set = real.store.set.bind(real.store);
-    real.store.set = (sid, sess, cb) => (written.push(`save ${sid}`), set(sid, sess, cb));
-    const recorded: SessionBackend = {
-      ...real,
-      kv: {
-        ...real.kv,
-        set: (key, value, ttlSec) => (written.push(`set ${key}`), real.kv.set(key, value, ttlSec)),
-        add: (key, value, ttlSec) => (written.push(`add ${key}`), real.kv.add(key, value, ttlSec)),
-      },
-    };
+    const recorded = observedBackend(real, ({ part, method, args }) => {
+      if (part === 'store' && method === 'set') written.push(`save ${String(args[0])}`);
+      if (part === 'kv' && (method === 'set' || method === 'add')) written.push(`${method} ${String(args[0])}`);
+    });
     stack = await startStack('certified', { sessions: recorded });
   });
   afterAll(async () => {
