@@ -30,4 +30,22 @@ describe('wantsJson', () => {
     const res = await request(app).get('/probe').set(headers).expect(200);
     expect(res.body.wantsJson).toBe(expected);
   });
+
+  // Answers are remembered per Accept value: each value keeps its own, in any order, and a value too long to be
+  // remembered is still negotiated.
+  it('answers each Accept value by itself, whatever was asked before', async () => {
+    const long = `text/html, ${Array.from({ length: 40 }, (_, i) => `application/x-${i};q=0.1`).join(', ')}`;
+    const sequence: Array<[string, boolean]> = [
+      ['application/json', true],
+      ['text/html', false],
+      ['application/json', true],
+      [long, false],
+      [`application/json, ${long.slice('text/html, '.length)}`, true],
+      ['text/html', false],
+    ];
+    for (const [accept, expected] of sequence) {
+      const res = await request(app).get('/probe').set('Accept', accept).expect(200);
+      expect([accept.slice(0, 40), res.body.wantsJson]).toEqual([accept.slice(0, 40), expected]);
+    }
+  });
 });
