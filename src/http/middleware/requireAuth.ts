@@ -3,6 +3,7 @@ import { AppError } from '../../errors/AppError.ts';
 import { wantsJson } from '../clientKind.ts';
 import { isSafeReturnTo } from '../../security/returnTo.ts';
 import { instanceOf } from '../context.ts';
+import { redirect } from '../redirect.ts';
 
 /** Through the instance's error boundary: its built-in page, or the host's error handler gets the AppError. */
 function refuse(err: AppError, req: Request, res: Response, next: NextFunction): void {
@@ -24,7 +25,7 @@ export function requireAuth(): RequestHandler {
     const login = instanceOf(req)!.loginPath;
     // Only a returnTo that /login would accept (it drops unsafe ones and any over 2048 characters): a long
     // URL, percent-encoded again, would otherwise make a Location header no client or proxy reads.
-    res.redirect(302, isSafeReturnTo(req.originalUrl) ? `${login}?returnTo=${encodeURIComponent(req.originalUrl)}` : login);
+    redirect(res, 302, isSafeReturnTo(req.originalUrl) ? `${login}?returnTo=${encodeURIComponent(req.originalUrl)}` : login);
   };
 }
 

@@ -11,6 +11,7 @@ import { requestIdOf } from '../errorPages.ts';
 import type { AuthDeps } from '../deps.ts';
 import { signInFlowPaths } from '../paths.ts';
 import { sessionStep } from '../middleware/session.ts';
+import { redirect } from '../redirect.ts';
 
 /** The raw query string exactly as received, so nothing (such as the RFC 9207 `iss`) is lost or re-encoded. */
 function rawQuery(req: Request): string {
@@ -57,7 +58,7 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
       // Marked, so that a proxy which rewrites every Host to its upstream name (nginx's default proxy_pass) cannot
       // send the browser round in circles: back here with the mark, the browser is on the canonical host already.
       if (req.query[CANONICAL_MARK] === undefined) {
-        return res.redirect(303, `${canonical.origin}${req.originalUrl}${req.originalUrl.includes('?') ? '&' : '?'}${CANONICAL_MARK}=1`);
+        return redirect(res, 303, `${canonical.origin}${req.originalUrl}${req.originalUrl.includes('?') ? '&' : '?'}${CANONICAL_MARK}=1`);
       }
       if (!warnedHostRewrite) {
         warnedHostRewrite = true;
@@ -68,7 +69,7 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
       }
     }
     const returnTo = safeReturnTo(req.query.returnTo, afterSignIn, authPaths);
-    if (req.session?.user) return res.redirect(303, returnTo);
+    if (req.session?.user) return redirect(res, 303, returnTo);
     // The first request of a fresh process started discovery: let that one attempt finish before answering "unavailable".
     if (!oidc.isReady()) await oidc.firstAttempt();
     const provider = oidc.provider();
@@ -76,7 +77,7 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
     const { url, state, checks } = startLogin(provider, config.oidc);
     pending.save(req, res, req.baseUrl + paths.login, state, { checks, returnTo });
     res.setHeader('Cache-Control', 'no-store');
-    res.redirect(303, url.href);
+    redirect(res, 303, url.href);
   });
 
   router.get(paths.callback, async (req, res) => {
@@ -93,7 +94,7 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
     if (doneTo !== undefined || !login) {
       // Replayed or stale: harmless for a browser that is already signed in, which just goes on (as the Back button
       // after sign-in does).
-      if (req.session.user) return res.redirect(303, doneTo ?? afterSignIn);
+      if (req.session.user) return redirect(res, 303, doneTo ?? afterSignIn);
       if (doneTo !== undefined || !othersHere)
         throw new AppError('OIDC_TXN_EXPIRED', { message: 'used, or this browser holds no pending sign-in' });
       throw new AppError('OIDC_STATE_MISMATCH', { message: 'this browser holds other pending sign-ins, not this one' });
@@ -106,7 +107,7 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
     // Only now, for a browser the provider just signed in, is anything written: the mark that makes it single use.
     if (!(await pending.markDone(state, login.returnTo))) {
       // The same callback raced this one and won: it signs this browser in, this one only follows.
-      if (req.session.user) return res.redirect(303, login.returnTo);
+      if (req.session.user) return redirect(res, 303, login.returnTo);
       throw new AppError('OIDC_TXN_EXPIRED', { message: 'used' });
     }
 
@@ -134,7 +135,7 @@ export function signInRoutes({ config, oidc, sessions, writes, logger, paths, tr
         'signed in, but the request is not https as far as the app can tell, so the Secure session cookie is not sent: make the proxy send X-Forwarded-Proto: https and allow it with TRUST_PROXY',
       );
     }
-    res.redirect(303, login.returnTo);
+    redirect(res, 303, login.returnTo);
   });
 
   return router;

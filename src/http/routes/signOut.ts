@@ -11,6 +11,7 @@ import { wantsJson } from '../clientKind.ts';
 import { requestIdOf } from '../errorPages.ts';
 import { languageOf, renderPage } from '../render.ts';
 import type { AuthDeps } from '../deps.ts';
+import { redirect } from '../redirect.ts';
 
 const LOGOUT_STATE_COOKIE = 'lzc-oidc.logout';
 const SIGNED_OUT = '/?signed_out=1';
@@ -60,7 +61,7 @@ export function signOutRoutes({ config, oidc, sessions, writes, logger, paths }:
 
   router.get(paths.logout, (req, res) => {
     // Signed in, so already marked no-store (composeAuth).
-    if (!req.session?.user) return res.redirect(303, '/');
+    if (!req.session?.user) return redirect(res, 303, '/');
     const lang = languageOf(req);
     renderPage(req, res, 'logout', { csrfToken: req.session.csrf }, { paths, logger, lang, fallback: lang.t('logout.confirm') });
   });
@@ -136,7 +137,7 @@ export function signOutRoutes({ config, oidc, sessions, writes, logger, paths }:
     const next = endSession?.href ?? SIGNED_OUT;
     if (endSession) res.cookie(LOGOUT_STATE_COOKIE, state, { ...cookieOptions, maxAge: 600_000 });
     if (wantsJson(req)) return res.json({ signedOut: true, redirectTo: next });
-    res.redirect(303, next);
+    redirect(res, 303, next);
   });
 
   // Where the provider sends the browser after RP-initiated logout; `state` proves it is our logout coming back.
@@ -149,9 +150,9 @@ export function signOutRoutes({ config, oidc, sessions, writes, logger, paths }:
     const state = req.query.state.replace(/\/$/, '');
     if (!sameSecret(state, expected)) {
       logger.warn({ reqId: requestIdOf(req) }, 'post-logout redirect with a missing or unexpected state');
-      return res.redirect(303, '/');
+      return redirect(res, 303, '/');
     }
-    res.redirect(303, SIGNED_OUT);
+    redirect(res, 303, SIGNED_OUT);
   });
 
   return router;
