@@ -25,7 +25,7 @@ import {
   startHostAuth,
   type ServerProcess,
 } from './bench/harness.ts';
-import { render, type LoadRow, type Measured, type Ratio, type SignInRow, type StoredRow } from './bench/report.ts';
+import { render, type LoadRow, type Measured, type Paired, type Ratio, type SignInRow, type StoredRow } from './bench/report.ts';
 import { redisUsedMemory, sqliteSize, storeSessions } from './bench/stored.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -33,6 +33,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = 50;
 // Unmeasured load per row before its rounds: a server's first seconds on a route are its JIT warming up to it.
 const WARMUP_SECONDS = 2;
+// Pairs loaded at the same moment (see paired()): rounds of PAIRED_SECONDS each.
+const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 5);
+const PAIRED_SECONDS = 4;
 const STORED_SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
 const SIGN_INS = 100;
 const WAVE = { count: 200, concurrency: 20 };
@@ -115,6 +118,35 @@ async function rounds<K extends string>(targets: Record<K, Target>, log: (msg: s
 /** a against b: by requests/s, and by server CPU per request (b's over a's, so both read "a does x× b's work"). */
 const ratio = (a: Measured, b: Measured): Ratio => ({ rps: a.rps / b.rps, cpu: b.cpuUs / a.cpuUs });
 
+/**
+ * a against b with both loaded at the same moment, half the connections each, PAIRED_ROUNDS times: b's server CPU
+ * per request over a's, per round. Rows measured one after the other compare different minutes of this shared
+ * VM, whose speed moves by a third from one minute to the next; whatever a round meets, both servers of a pair
+ * meet it, so their ratio holds still. Only for servers of about the same cost: loaded at once, a much cheaper
+ * one would be the busier, and a server's cost per request moves with how busy it is. (Requests/s are not
+ * compared: two servers loaded at once share the cores as the scheduler pleases.)
+ */
+async function paired(name: string, a: Target, b: Target, log: (msg: string) => void): Promise<Paired> {
+  const cpuPerRequest = async (t: Target): Promise<number> => {
+    const before = await t.server.usage();
+    const r = await load(
+      `${t.server.url}${t.path}`,
+      { accept: t.accept, ...(t.cookie && { cookie: t.cookie }) },
+      PAIRED_SECONDS,
+      CONNECTIONS / 2,
+    );
+    return ((await t.server.usage()).cpuMicros - before.cpuMicros) / Math.max(r.requests, 1);
+  };
+  const ratios: number[] = [];
+  for (let round = 0; round <= PAIRED_ROUNDS; round++) {
+    log(`paired ${round === 0 ? 'warm-up' : `round ${round}/${PAIRED_ROUNDS}`}: ${name}`);
+    const [cpuA, cpuB] = await Promise.all([cpuPerRequest(a), cpuPerRequest(b)]);
+    // Round 0 warms both up together, as the rows' own warm-up does.
+    if (round > 0) ratios.push(cpuB / cpuA);
+  }
+  return { name, ratios };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const loadAtStart = os.loadavg()[0] ?? NaN;
@@ -184,6 +216,23 @@ async function main(): Promise<void> {
         store.name === 'sqlite' ? sqliteSize(store.env.DATA_DIR) : `Redis used_memory ${mb(await redisUsedMemory(redis.url))}`;
       stored.push({ store: store.name, rssBefore: s.rssBefore, rssAfter: (await s.app.usage()).rss, storage, seconds: s.fill });
     }
+    // lazycatAuth() in a process nobody has signed in to: what the library itself costs an anonymous request, apart
+    // from what sign-ins and signed-in requests leave behind in a process's JIT state (docs/benchmarks.md).
+    const untouched = await keep(startHostAuth(provider, await freePort(), { SESSION_STORE: 'memory' }));
+    const hostPaired = {
+      anonymous: await paired(
+        'GET /public: with lazycatAuth() / without',
+        hostTargets['public with']!,
+        hostTargets['public without']!,
+        log,
+      ),
+      anonymousUntouched: await paired(
+        'GET /public: with lazycatAuth(), a process nobody has signed in to / without',
+        { server: untouched, path: '/public', accept: JSON_ACCEPT },
+        hostTargets['public without']!,
+        log,
+      ),
+    };
     await Promise.all(servers.splice(0).map((s) => s.stop()));
 
     const vs = (name: string, r: Measured, base: Measured) => ({ name, ...ratio(r, base) });
@@ -345,6 +394,9 @@ async function main(): Promise<void> {
           htmlVsEoc: ratio(runs['ref html'], runs['eoc html']),
           json: ratio(runs['ref json'], bareJson),
         },
+        paired: hostPaired,
+        pairedRounds: PAIRED_ROUNDS,
+        pairedSeconds: PAIRED_SECONDS,
         memory: { idle, after: refAfter! },
         referenceCpuMs: signIns[0]!.cpuMs,
         signIns,

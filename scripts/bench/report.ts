@@ -24,6 +24,12 @@ export const EARLIER = {
   sequentialSignIns: '59/200 (141 refused with 429)',
 };
 
+/** Two servers loaded at the same moment, each round's ratio of their CPU per request (bench.ts paired()). */
+export interface Paired {
+  name: string;
+  ratios: number[];
+}
+
 export interface LoadRow {
   app: string;
   route: string;
@@ -64,6 +70,9 @@ export interface Report {
   host: LoadRow[];
   reference: LoadRow[];
   ratios: Record<'anonymous' | 'sqlite' | 'redis' | 'memory' | 'sessionOnly' | 'html' | 'htmlVsEoc' | 'json', Ratio>;
+  paired: Record<'anonymous' | 'anonymousUntouched', Paired>;
+  pairedRounds: number;
+  pairedSeconds: number;
   memory: { idle: number; after: number };
   referenceCpuMs: number;
   signIns: SignInRow[];
@@ -77,6 +86,12 @@ export interface Report {
 const x = (ratio: number): string => `${ratio.toFixed(2)}×`;
 const both = (r: Ratio): string => `${x(r.rps)} (by CPU per request: ${x(r.cpu)})`;
 const yes = (ok: boolean): string => (ok ? 'yes' : '**no**');
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const pairedText = (p: Paired): string => `${x(median(p.ratios))} (${x(Math.min(...p.ratios))}–${x(Math.max(...p.ratios))})`;
 const wave = (w: Wave & { count: number }): string =>
   `${w.completed}/${w.count} in ${w.seconds.toFixed(1)} s${w.errors.length ? `, ${w.errors.length} failures, the first: ${w.errors[0]!.slice(0, 100)}` : ''}`;
 
@@ -116,16 +131,18 @@ export function render(r: Report): string {
       'host app: anonymous public route, with lazycatAuth() vs without',
       '≥ 0.95×',
       both(r.ratios.anonymous),
+      pairedText(r.paired.anonymous),
       '—',
       yes(r.ratios.anonymous.rps >= 0.95),
     ],
-    ['host app: signed-in requireAuth() JSON route, SQLite', '≥ 0.6×', both(r.ratios.sqlite), '—', yes(r.ratios.sqlite.rps >= 0.6)],
-    ['host app: the same, Redis', 'reported', both(r.ratios.redis), '—', '—'],
-    ['host app: the same, memory', 'reported', both(r.ratios.memory), '—', '—'],
+    ['host app: signed-in requireAuth() JSON route, SQLite', '≥ 0.6×', both(r.ratios.sqlite), '—', '—', yes(r.ratios.sqlite.rps >= 0.6)],
+    ['host app: the same, Redis', 'reported', both(r.ratios.redis), '—', '—', '—'],
+    ['host app: the same, memory', 'reported', both(r.ratios.memory), '—', '—', '—'],
     [
       'host app: express-session alone, its MemoryStore, a one-field session (what any signed-in route on it costs at least)',
       'reported',
       both(r.ratios.sessionOnly),
+      '—',
       '—',
       '—',
     ],
@@ -133,6 +150,7 @@ export function render(r: Report): string {
       'reference app: signed-in HTML /profile vs bare Express (its JSON handler, as in issue 13)',
       '≥ 0.33×',
       both(r.ratios.html),
+      '—',
       x(EARLIER.htmlRps / EARLIER.bareRps),
       yes(r.ratios.html.rps >= 0.33),
     ],
@@ -140,16 +158,25 @@ export function render(r: Report): string {
       "reference app: the same vs express-openid-connect's signed-in page",
       '≥ 2×',
       both(r.ratios.htmlVsEoc),
+      '—',
       x(EARLIER.htmlRps / EARLIER.eocHtmlRps),
       yes(r.ratios.htmlVsEoc.rps >= 2),
     ],
-    ['reference app: signed-in JSON /profile vs bare Express', 'reported', both(r.ratios.json), x(EARLIER.jsonRps / EARLIER.bareRps), '—'],
-    ['reference app RSS, idle (production start)', '≤ 80 MB', mb(mem.idle), mb(EARLIER.rssIdle), yes(mem.idle <= 80 * 2 ** 20)],
-    ['reference app RSS, after its load rows', '≤ 150 MB', mb(mem.after), mb(EARLIER.rssAfter), yes(mem.after <= 150 * 2 ** 20)],
+    [
+      'reference app: signed-in JSON /profile vs bare Express',
+      'reported',
+      both(r.ratios.json),
+      '—',
+      x(EARLIER.jsonRps / EARLIER.bareRps),
+      '—',
+    ],
+    ['reference app RSS, idle (production start)', '≤ 80 MB', mb(mem.idle), '—', mb(EARLIER.rssIdle), yes(mem.idle <= 80 * 2 ** 20)],
+    ['reference app RSS, after its load rows', '≤ 150 MB', mb(mem.after), '—', mb(EARLIER.rssAfter), yes(mem.after <= 150 * 2 ** 20)],
     [
       'RP CPU per complete sign-in (reference app, SQLite)',
       '≤ 3 ms',
       `${r.referenceCpuMs.toFixed(2)} ms`,
+      '—',
       `${EARLIER.signInCpuMs} ms`,
       yes(r.referenceCpuMs <= 3),
     ],
@@ -157,6 +184,7 @@ export function render(r: Report): string {
       '200 sequential sign-ins from one address',
       'all succeed',
       wave(r.waves.sequential),
+      '—',
       EARLIER.sequentialSignIns,
       yes(r.waves.sequential.completed === r.waves.sequential.count),
     ],
@@ -164,6 +192,7 @@ export function render(r: Report): string {
       `200 concurrent sign-ins (${r.waves.concurrent.concurrency} at a time) from one address`,
       'all succeed',
       wave(r.waves.concurrent),
+      '—',
       '—',
       yes(r.waves.concurrent.completed === r.waves.concurrent.count),
     ],
@@ -177,7 +206,16 @@ export function render(r: Report): string {
     '',
     'Ratios by requests/s, as the targets are written (and "met" is judged); beside them the same ratio by the servers\' own CPU time per request, read from each server process, which is what other work on a shared machine disturbs least: when the load average is high, read that one.',
     '',
-    table(['target', 'goal', 'now', 'earlier', 'met'], targets),
+    table(['target', 'goal', 'now', 'paired, by CPU: median (range)', 'earlier', 'met'], targets),
+    '',
+    '### Paired runs',
+    '',
+    `The anonymous route's rows are measured one after another, and this shared VM's speed moves by a third from one minute to the next: a ratio of two rows compares two different minutes, and the goal allows 5 %. Here the two servers of a pair are loaded at the same moment (${r.connections / 2} connections each, ${r.pairedSeconds} s, after a round of warm-up together), ${r.pairedRounds} times; each round gives the second server's CPU time per request over the first's, and both met the same minute. Only for servers of about the same cost: loaded at once, a much cheaper server would be busier than the other, and its cost per request moves with how busy it is. The second pair's lazycatAuth() runs in a process nobody has signed in to: against the first, it shows what sign-ins and signed-in requests leave behind in a process (docs/benchmarks.md, session 6).`,
+    '',
+    table(
+      ['pair (first / second)', 'median', 'each round'],
+      Object.values(r.paired).map((p) => [p.name, x(median(p.ratios)), p.ratios.map(x).join(' ')]),
+    ),
     '',
     '### Host-app overhead: a minimal Express app, with and without `app.use(lazycatAuth())`',
     '',
