@@ -34,7 +34,7 @@ const CONNECTIONS = 50;
 // Unmeasured load per row before its rounds: a server's first seconds on a route are its JIT warming up to it.
 const WARMUP_SECONDS = 2;
 // Pairs loaded at the same moment (see paired()): rounds of PAIRED_SECONDS each.
-const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 5);
+const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 7);
 const PAIRED_SECONDS = 4;
 const STORED_SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
 const SIGN_INS = 100;
@@ -216,9 +216,11 @@ async function main(): Promise<void> {
         store.name === 'sqlite' ? sqliteSize(store.env.DATA_DIR) : `Redis used_memory ${mb(await redisUsedMemory(redis.url))}`;
       stored.push({ store: store.name, rssBefore: s.rssBefore, rssAfter: (await s.app.usage()).rss, storage, seconds: s.fill });
     }
-    // lazycatAuth() in a process nobody has signed in to: what the library itself costs an anonymous request, apart
-    // from what sign-ins and signed-in requests leave behind in a process's JIT state (docs/benchmarks.md).
+    // Two fresh processes that serve nothing but this route, with lazycatAuth() (nobody signed in) and without: what
+    // the library itself costs an anonymous request, apart from what other traffic (sign-ins, signed-in requests,
+    // another route) leaves behind in a process's JIT state (docs/benchmarks.md, session 6).
     const untouched = await keep(startHostAuth(provider, await freePort(), { SESSION_STORE: 'memory' }));
+    const untouchedBare = await keep(spawnServer([SERVERS, 'host'], { BENCH_BODY: meBody }, '/public'));
     const hostPaired = {
       anonymous: await paired(
         'GET /public: with lazycatAuth() / without',
@@ -227,9 +229,9 @@ async function main(): Promise<void> {
         log,
       ),
       anonymousUntouched: await paired(
-        'GET /public: with lazycatAuth(), a process nobody has signed in to / without',
+        'GET /public, two fresh processes serving only it: with lazycatAuth() (nobody signed in) / without',
         { server: untouched, path: '/public', accept: JSON_ACCEPT },
-        hostTargets['public without']!,
+        { server: untouchedBare, path: '/public', accept: JSON_ACCEPT },
         log,
       ),
     };
