@@ -38,9 +38,20 @@ describe('showTime', () => {
     expect(showTime(at, NOW, 'en', 5 * 60 + 45).local).toBe('2026-12-01 04:50 GMT+5:45');
   });
 
-  it('uses the server offset when none is given', () => {
-    const at = new Date(NOW);
-    expect(showTime(at, NOW, 'en').local).toBe(showTime(at, NOW, 'en', -at.getTimezoneOffset()).local);
+  it("uses the server's time zone when no offset is given", () => {
+    // Node applies a change of TZ at once; the worker's own zone comes back afterwards.
+    const saved = process.env.TZ;
+    try {
+      process.env.TZ = 'Asia/Shanghai';
+      expect(showTime(new Date(NOW), NOW, 'en').local).toBe('2026-11-30 23:05 GMT+8');
+      process.env.TZ = 'America/St_Johns';
+      expect(showTime(new Date(NOW), NOW, 'en').local).toBe('2026-11-30 11:35 GMT-3:30');
+      process.env.TZ = 'UTC';
+      expect(showTime(new Date(NOW), NOW, 'en').local).toBe('2026-11-30 15:05 UTC');
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
   });
 
   it('names yesterday and the day before as Intl does', () => {
