@@ -50,10 +50,12 @@ export function viewEngine(): (file: string, options: object, done: (err: unknow
   const compiled = new Map<string, Template>();
 
   function templateFor(file: string, locals: Locals, cache: boolean): Template {
-    const names = Object.keys(locals).filter(isVariable);
-    const key = `${file}\n${names.join(',')}`;
+    // Keyed by every local's name: which of them can be variables is worked out only when compiling.
+    const keys = Object.keys(locals);
+    const key = `${file}\n${keys.join(',')}`;
     const known = cache ? compiled.get(key) : undefined;
     if (known) return known;
+    const names = keys.filter(isVariable);
     // EJS 7 takes unsafePrototypeLocals; its published types do not list it yet.
     const options: ejs.Options & { unsafePrototypeLocals: boolean } = {
       strict: true,
