@@ -63,8 +63,9 @@ export function viewEngine(): (file: string, options: object, done: (err: unknow
       destructuredLocals: names,
       escape: escapeHtml,
       filename: file,
-      // Every render hands the template a copy of its own (below): EJS need not copy it once more. (Its copy guards
-      // `with` against inherited names; here only the locals' own names become variables.)
+      // Every render hands the template locals of its own (Express builds them afresh for each render, and an include
+      // copies them): EJS need not copy them once more. (Its copy guards `with` against inherited names; here only
+      // the locals' own names become variables.)
       unsafePrototypeLocals: true,
       // Also what lets the `include` local be declared: the template body then runs in its own try block, where
       // it may shadow the parameter of that name (at the function's top level it would be a SyntaxError).
@@ -79,7 +80,7 @@ export function viewEngine(): (file: string, options: object, done: (err: unknow
     return template;
   }
 
-  /** Renders `file` with `locals`, a copy of its own that it may add to. */
+  /** Renders `file` with `locals`, an object of its own that it may add to. */
   function render(file: string, locals: Locals, cache: boolean): string {
     // EJS's own include() looks for the file on disk on every call. Passed as a local, this one becomes the
     // template's `include` variable (a destructured local replaces the parameter of the same name).
@@ -94,7 +95,8 @@ export function viewEngine(): (file: string, options: object, done: (err: unknow
   return (file, options, done) => {
     let html: string;
     try {
-      html = render(file, { ...(options as Locals) }, (options as Locals).cache === true);
+      // Express's render options are built for this render alone, so they serve as its locals as they are.
+      html = render(file, options as Locals, (options as Locals).cache === true);
     } catch (err) {
       return done(err);
     }
