@@ -6,7 +6,6 @@ type Locals = Record<string, unknown>;
 type Include = (view: string, data?: Locals) => string;
 type Template = (locals: Locals) => string;
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
 const NEEDS_ESCAPE = /[&<>"']/;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 // Names a local cannot take as a variable: the template function's own parameters and EJS's internals, and the
@@ -22,12 +21,12 @@ const NOT_A_VARIABLE = new Set(
 const MAX_COMPILED = 256;
 const isVariable = (name: string): boolean => IDENTIFIER.test(name) && !name.startsWith('__') && !NOT_A_VARIABLE.has(name);
 
-/** EJS's own escaping, character for character, without a replace() on the many values that need none. */
+/** EJS's own escaping, skipped for the many values that need none. */
 export function escapeHtml(value: unknown): string {
   if (value === undefined || value === null) return '';
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- any value a template prints, as EJS prints it
   const text = String(value);
-  return NEEDS_ESCAPE.test(text) ? text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!) : text;
+  return NEEDS_ESCAPE.test(text) ? ejs.escapeXML(text) : text;
 }
 
 /**
