@@ -23,6 +23,13 @@ const STORE_OPS = 12;
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+export interface TokenRefresh {
+  /** Refreshes the tokens (or re-reads the claims) of the request's session when due, then reloads it. */
+  ensureFresh: (req: Request) => Promise<void>;
+  /** ensureFresh() as the step every request passes. */
+  middleware: RequestHandler;
+}
+
 /**
  * Keeps a session's tokens and claims current: refreshes the access token ahead of expiry, and re-reads the
  * claims from userinfo at OIDC_USERINFO_REFRESH_INTERVAL (for providers without refresh tokens), once per
@@ -31,13 +38,6 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * result straight to the store, so no request can write stale tokens back (the oauth2-proxy pattern), and
  * every waiting request reloads afterwards.
  */
-export interface TokenRefresh {
-  /** Refreshes the tokens (or re-reads the claims) of the request's session when due, then reloads it. */
-  ensureFresh: (req: Request) => Promise<void>;
-  /** ensureFresh() as the step every request passes. */
-  middleware: RequestHandler;
-}
-
 export function tokenRefresh(deps: {
   oidc: OidcClient;
   oidcConfig: OidcConfig;
