@@ -13,7 +13,7 @@ import {
   buildDist,
   cpuMsPerSignIn,
   headerBytes,
-  load,
+  loadServer,
   mb,
   PRODUCTION_NODE_OPTIONS,
   PRODUCTION_START,
@@ -96,20 +96,23 @@ interface Target {
  * its best round by requests/s, and its lowest server CPU time per request (read from the server process
  * itself, so it is the figure other work on this shared machine disturbs least).
  */
+/** One target's load, with its server's CPU time per request. */
+const loadTarget = (t: Target, seconds: number, connections: number) =>
+  loadServer(t.server, t.path, { accept: t.accept, ...(t.cookie && { cookie: t.cookie }) }, seconds, connections);
+
 async function rounds<K extends string>(targets: Record<K, Target>, log: (msg: string) => void): Promise<Record<K, Measured>> {
   const best = {} as Record<K, Measured>;
-  for (const [key, t] of Object.entries(targets) as Array<[K, Target]>) {
+  const entries = Object.entries(targets) as Array<[K, Target]>;
+  for (const [key, t] of entries) {
     log(`warm-up: ${key}`);
-    await load(`${t.server.url}${t.path}`, { accept: t.accept, ...(t.cookie && { cookie: t.cookie }) }, WARMUP_SECONDS, CONNECTIONS);
+    await loadTarget(t, WARMUP_SECONDS, CONNECTIONS);
   }
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const [key, t] of Object.entries(targets) as Array<[K, Target]>) {
+    for (const [key, t] of entries) {
       log(`round ${round}/${ROUNDS}: ${key}`);
-      const before = await t.server.usage();
-      const r = await load(`${t.server.url}${t.path}`, { accept: t.accept, ...(t.cookie && { cookie: t.cookie }) }, SECONDS, CONNECTIONS);
-      const cpuUs = ((await t.server.usage()).cpuMicros - before.cpuMicros) / Math.max(r.requests, 1);
+      const r = await loadTarget(t, SECONDS, CONNECTIONS);
       const previous = best[key];
-      best[key] = { ...(previous && previous.rps > r.rps ? previous : r), cpuUs: Math.min(cpuUs, previous?.cpuUs ?? Infinity) };
+      best[key] = { ...(previous && previous.rps > r.rps ? previous : r), cpuUs: Math.min(r.cpuUs, previous?.cpuUs ?? Infinity) };
     }
   }
   return best;
@@ -127,22 +130,12 @@ const ratio = (a: Measured, b: Measured): Ratio => ({ rps: a.rps / b.rps, cpu: b
  * compared: two servers loaded at once share the cores as the scheduler pleases.)
  */
 async function paired(name: string, a: Target, b: Target, log: (msg: string) => void): Promise<Paired> {
-  const cpuPerRequest = async (t: Target): Promise<number> => {
-    const before = await t.server.usage();
-    const r = await load(
-      `${t.server.url}${t.path}`,
-      { accept: t.accept, ...(t.cookie && { cookie: t.cookie }) },
-      PAIRED_SECONDS,
-      CONNECTIONS / 2,
-    );
-    return ((await t.server.usage()).cpuMicros - before.cpuMicros) / Math.max(r.requests, 1);
-  };
   const ratios: number[] = [];
   for (let round = 0; round <= PAIRED_ROUNDS; round++) {
     log(`paired ${round === 0 ? 'warm-up' : `round ${round}/${PAIRED_ROUNDS}`}: ${name}`);
-    const [cpuA, cpuB] = await Promise.all([cpuPerRequest(a), cpuPerRequest(b)]);
+    const [ra, rb] = await Promise.all([a, b].map((t) => loadTarget(t, PAIRED_SECONDS, CONNECTIONS / 2)));
     // Round 0 warms both up together, as the rows' own warm-up does.
-    if (round > 0) ratios.push(cpuB / cpuA);
+    if (round > 0) ratios.push(rb!.cpuUs / ra!.cpuUs);
   }
   return { name, ratios };
 }

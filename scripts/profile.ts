@@ -7,7 +7,16 @@ import path from 'node:path';
 import { freePort } from '../test/fixtures/app.ts';
 import { startProvider } from '../test/fixtures/provider.ts';
 import { startRedis } from '../test/fixtures/redis.ts';
-import { buildDist, cpuMsPerSignIn, load, PRODUCTION_NODE_OPTIONS, ROOT, signIn, startAppProcess, startHostAuth } from './bench/harness.ts';
+import {
+  buildDist,
+  cpuMsPerSignIn,
+  loadServer,
+  PRODUCTION_NODE_OPTIONS,
+  ROOT,
+  signIn,
+  startAppProcess,
+  startHostAuth,
+} from './bench/harness.ts';
 
 const role = process.argv[2] ?? 'host-auth';
 const store = process.argv[3] ?? 'memory';
@@ -36,11 +45,9 @@ const accept = process.env.ACCEPT ?? 'application/json';
 if (process.argv[4] === 'signin') {
   console.log(`${role} ${store}: ${(await cpuMsPerSignIn(server, provider, 100)).toFixed(2)} ms CPU per sign-in`);
 } else {
-  const before = await server.usage();
-  const r = await load(`${server.url}${route}`, { cookie, accept }, SECONDS, 50);
-  const after = await server.usage();
+  const r = await loadServer(server, route, { cookie, accept }, SECONDS, 50);
   console.log(
-    `${role} ${store} ${route} ${accept}: ${Math.round(r.rps)} req/s, ${((after.cpuMicros - before.cpuMicros) / r.requests).toFixed(1)} µs CPU/request, failures ${r.failures}`,
+    `${role} ${store} ${route} ${accept}: ${Math.round(r.rps)} req/s, ${r.cpuUs.toFixed(1)} µs CPU/request, failures ${r.failures}`,
   );
 }
 await server.stop();

@@ -261,6 +261,19 @@ export async function load(url: string, headers: Record<string, string>, seconds
   };
 }
 
+/** load() on one server, with that server's own CPU time per request over the run (µs; read from the process itself). */
+export async function loadServer(
+  server: ServerProcess,
+  urlPath: string,
+  headers: Record<string, string>,
+  seconds: number,
+  connections: number,
+): Promise<LoadResult & { cpuUs: number }> {
+  const before = await server.usage();
+  const r = await load(`${server.url}${urlPath}`, headers, seconds, connections);
+  return { ...r, cpuUs: ((await server.usage()).cpuMicros - before.cpuMicros) / Math.max(r.requests, 1) };
+}
+
 /** CPU, memory, OS and Node, plus the 1-minute load average: other work on the machine skews every number. */
 export function machine(loadAtStart: number): string {
   const cpus = os.cpus();
