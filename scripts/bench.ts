@@ -5,7 +5,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../test/fixtures/app.ts';
 import { startProvider, type TestProvider } from '../test/fixtures/provider.ts';
 import { startRedis } from '../test/fixtures/redis.ts';
 import {
@@ -172,9 +171,8 @@ async function main(): Promise<void> {
     let meBody = '';
     for (const store of stores) {
       log(`host app with lazycatAuth(), ${store.name}: sign-ins`);
-      const port = await freePort();
-      const env = appEnv(provider, port, store.env);
-      const app = await keep(startHostAuth(provider, port, store.env));
+      const app = await keep(startHostAuth(provider, store.env));
+      const env = appEnv(provider, app.port, store.env);
       signIns.push(await signInRow(`lzc-oidc host app (${store.name})`, app, provider, '/me'));
       const { cookie } = await signIn(app.url, provider);
       meBody ||= (await body(`${app.url}/me`, { cookie, accept: JSON_ACCEPT })).text;
@@ -185,8 +183,10 @@ async function main(): Promise<void> {
           : undefined;
       withAuth[store.name] = { app, cookie, rssBefore, ...(fill !== undefined && { fill }) };
     }
-    const bareHost = await keep(spawnServer([SERVERS, 'host'], { BENCH_BODY: meBody }, '/public'));
-    const sessionOnly = await keep(spawnServer([SERVERS, 'host-session'], { BENCH_BODY: meBody }, '/public'));
+    // The host app without lazycatAuth, plain or with express-session alone, answering /me with the same bytes.
+    const startHost = (role: 'host' | 'host-session') => keep(spawnServer([SERVERS, role], { BENCH_BODY: meBody }, '/public'));
+    const bareHost = await startHost('host');
+    const sessionOnly = await startHost('host-session');
     const sessionOnlyCookie = await firstCookie(`${sessionOnly.url}/login`);
     const sqlite = withAuth.sqlite!;
     const hostTargets: Record<string, Target> = {
@@ -212,8 +212,8 @@ async function main(): Promise<void> {
     // Two fresh processes that serve nothing but this route, with lazycatAuth() (nobody signed in) and without: what
     // the library itself costs an anonymous request, apart from what other traffic (sign-ins, signed-in requests,
     // another route) leaves behind in a process's JIT state (docs/benchmarks.md, session 6).
-    const untouched = await keep(startHostAuth(provider, await freePort(), { SESSION_STORE: 'memory' }));
-    const untouchedBare = await keep(spawnServer([SERVERS, 'host'], { BENCH_BODY: meBody }, '/public'));
+    const untouched = await keep(startHostAuth(provider, { SESSION_STORE: 'memory' }));
+    const untouchedBare = await startHost('host');
     const hostPaired = {
       anonymous: await paired(
         'GET /public: with lazycatAuth() / without',

@@ -4,7 +4,6 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../test/fixtures/app.ts';
 import { startProvider } from '../test/fixtures/provider.ts';
 import { startRedis } from '../test/fixtures/redis.ts';
 import {
@@ -25,7 +24,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 buildDist({ bundle: false });
 const profDir = mkdtempSync(path.join(tmpdir(), 'lzc-prof-'));
 const provider = await startProvider('certified');
-const port = await freePort();
 const redis = store === 'redis' ? await startRedis() : undefined;
 const storeEnv =
   store === 'sqlite'
@@ -37,8 +35,8 @@ const args = profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
 const server =
   role === 'ref'
     ? // The same code as the production bundle, compiled file by file, so the profile can name the module of each function.
-      await startAppProcess(provider, storeEnv, { port, entry: 'dist/app/server.js', nodeOptions: [...args, ...PRODUCTION_NODE_OPTIONS] })
-    : await startHostAuth(provider, port, storeEnv, args);
+      await startAppProcess(provider, storeEnv, { entry: 'dist/app/server.js', nodeOptions: [...args, ...PRODUCTION_NODE_OPTIONS] })
+    : await startHostAuth(provider, storeEnv, args);
 const { cookie } = await signIn(server.url, provider);
 const route = role === 'ref' ? '/profile' : '/me';
 const accept = process.env.ACCEPT ?? 'application/json';

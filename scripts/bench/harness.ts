@@ -155,8 +155,9 @@ export async function startAppProcess(
   );
 }
 
-/** The minimal host app with app.use(lazycatAuth()) from dist/ (scripts/bench/servers.ts host-auth) on `port`. */
-export function startHostAuth(provider: TestProvider, port: number, store: Env, nodeOptions: string[] = []): Promise<ServerProcess> {
+/** The minimal host app with app.use(lazycatAuth()) from dist/ (scripts/bench/servers.ts host-auth); `nodeOptions` go first. */
+export async function startHostAuth(provider: TestProvider, store: Env, nodeOptions: string[] = []): Promise<ServerProcess> {
+  const port = await freePort();
   return spawnServer([...nodeOptions, SERVERS, 'host-auth'], appEnv(provider, port, store), '/public', port);
 }
 
