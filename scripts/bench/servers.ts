@@ -9,7 +9,8 @@
 import { createRequire } from 'node:module';
 import express, { type Request, type Response } from 'express';
 import session from 'express-session';
-import { cookieAttributes } from '../../src/security/cookies.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { expressSessionOptions } from '../../src/http/middleware/session.ts';
 import { SESSION_SECRET } from './harness.ts';
 
 type Library = typeof import('../../src/index.ts');
@@ -48,19 +49,10 @@ async function serveHost(withAuth: boolean): Promise<void> {
 function serveHostSession(): void {
   const me = JSON.parse(process.env.BENCH_BODY ?? '{}') as unknown;
   const app = express();
-  // The cheapest use of express-session: the options lazycatAuth() passes it (src/http/middleware/session.ts: its
-  // cookie attributes, the default idle timeout of a day), with nothing around or under it.
-  app.use(
-    session({
-      secret: SESSION_SECRET,
-      store: new session.MemoryStore(),
-      resave: false,
-      saveUninitialized: false,
-      rolling: false,
-      unset: 'keep',
-      cookie: { ...cookieAttributes(false), maxAge: 86_400_000 },
-    }),
-  );
+  // The cheapest use of express-session: the very options lazycatAuth() passes it with the default settings, with
+  // nothing around or under it (express-session's own MemoryStore).
+  const { session: cfg } = loadConfig({ SESSION_STORE: 'memory', SESSION_SECRET });
+  app.use(session({ ...expressSessionOptions(cfg, new session.MemoryStore()), proxy: false }));
   app.get('/public', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/login', (req, res) => {
     req.session.user = { sub: 'alice' } as never;

@@ -70,6 +70,22 @@ export function carriesSessionCookie(cfg: SessionConfig): (req: Request) => bool
   return (req) => req.headers.cookie?.includes(marker) === true;
 }
 
+/** What the library gives express-session for `cfg`, over `store`, but whether to trust X-Forwarded-Proto. */
+export function expressSessionOptions(cfg: SessionConfig, store: Store): session.SessionOptions {
+  return {
+    name: cfg.cookieName,
+    secret: cfg.secrets,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    // Not 'destroy': when the store read fails (Redis down), req.session is unset and express-session
+    // would then destroy the session and, when that fails too, kill the response's socket.
+    unset: 'keep',
+    cookie: { ...cookieAttributes(cfg.secureCookie), maxAge: cfg.idleTimeoutSec * 1000 },
+  };
+}
+
 /**
  * express-session over the configured store: the cookie holds only the signed session id.
  * A request without our cookie skips it entirely (no id generated, no store read, no Set-Cookie), so
@@ -84,18 +100,7 @@ export function sessionMiddleware(
   trust: ProxyTrust,
   needsSession: (req: Request) => boolean,
 ): RequestHandler {
-  const options = {
-    name: cfg.cookieName,
-    secret: cfg.secrets,
-    store: new GuardedStore(backend.store, writes),
-    resave: false,
-    saveUninitialized: false,
-    rolling: false,
-    // Not 'destroy': when the store read fails (Redis down), req.session is unset and express-session
-    // would then destroy the session and, when that fails too, kill the response's socket.
-    unset: 'keep' as const,
-    cookie: { ...cookieAttributes(cfg.secureCookie), maxAge: cfg.idleTimeoutSec * 1000 },
-  };
+  const options = expressSessionOptions(cfg, new GuardedStore(backend.store, writes));
   // express-session trusts X-Forwarded-Proto only with proxy: true; pick per request who may say it.
   const viaProxy = session({ ...options, proxy: true });
   const direct = session({ ...options, proxy: false });
