@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { showTime } from '../../src/app/dates.ts';
 
 const NOW = Date.UTC(2026, 10, 30, 15, 5, 0);
@@ -39,18 +39,16 @@ describe('showTime', () => {
   });
 
   it("uses the server's time zone when no offset is given", () => {
-    // Node applies a change of TZ at once; the worker's own zone comes back afterwards.
-    const saved = process.env.TZ;
+    // Node applies a change of TZ at once; vitest puts the worker's own zone back.
     try {
-      process.env.TZ = 'Asia/Shanghai';
+      vi.stubEnv('TZ', 'Asia/Shanghai');
       expect(showTime(new Date(NOW), NOW, 'en').local).toBe('2026-11-30 23:05 GMT+8');
-      process.env.TZ = 'America/St_Johns';
+      vi.stubEnv('TZ', 'America/St_Johns');
       expect(showTime(new Date(NOW), NOW, 'en').local).toBe('2026-11-30 11:35 GMT-3:30');
-      process.env.TZ = 'UTC';
+      vi.stubEnv('TZ', 'UTC');
       expect(showTime(new Date(NOW), NOW, 'en').local).toBe('2026-11-30 15:05 UTC');
     } finally {
-      if (saved === undefined) delete process.env.TZ;
-      else process.env.TZ = saved;
+      vi.unstubAllEnvs();
     }
   });
 
