@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { SignJWT, type JWTPayload } from 'jose';
-import { startStack, withStack, signIn, pathOf, ownSession, type Stack, type Agent, csrfOf } from '../fixtures/stack.ts';
+import {
+  startStack,
+  withStack,
+  signIn,
+  pathOf,
+  ownSession,
+  deliverLogoutToken,
+  type Stack,
+  type Agent,
+  csrfOf,
+} from '../fixtures/stack.ts';
 import { logoutAtProvider, ProviderBrowser } from '../fixtures/providerLogin.ts';
 import { until } from '../fixtures/until.ts';
 import { agedTokenInfo, logoutTokenFrom, resign } from '../fixtures/tokens.ts';
@@ -278,7 +288,7 @@ describe('back-channel logout', () => {
 
   const EVENT = { 'http://schemas.openid.net/event/backchannel-logout': {} };
   const logoutToken = (claims: JWTPayload, header: Record<string, unknown> = {}) => logoutTokenFrom(stack.provider, claims, header);
-  const post = (token: string) => request(stack.app.url).post('/backchannel-logout').type('form').send({ logout_token: token });
+  const post = (token: string) => deliverLogoutToken(stack, token);
 
   it('ends the sessions named by sub (and by sid), answering 200', async () => {
     const agent = stack.browser();

@@ -2,12 +2,11 @@
 // unavailable" (503), during a refresh it keeps the session and the tokens the provider just rotated, and a
 // back-channel logout is answered 503 for the provider to retry.
 import { describe, expect, it } from 'vitest';
-import request from 'supertest';
 import type { ProviderContext, ProviderMiddleware } from '../../../devprovider/providerApp.ts';
 import { setStored } from '../../../src/sessions/writes.ts';
 import { refreshGrants } from '../../fixtures/provider.ts';
-import { ownSession, type Agent, type Stack } from '../../fixtures/stack.ts';
-import { agedTokenInfo, logoutTokenFrom } from '../../fixtures/tokens.ts';
+import { deliverLogoutToken, firstUserLogoutToken, ownSession, type Agent, type Stack } from '../../fixtures/stack.ts';
+import { agedTokenInfo } from '../../fixtures/tokens.ts';
 import { expectSignInAccepted, expectSignInRejected, useHostileStack } from './hostileStack.ts';
 import { MAX_RESPONSE_BYTES } from '../../../src/oidc/providerFetch.ts';
 
@@ -100,9 +99,8 @@ describe('hostile provider: JWKS unreachable during a back-channel logout', () =
   it('answers 503, so the provider retries, instead of refusing the logout_token as bad', async () => {
     const { stack } = h();
     const agent = await expectSignInAccepted(stack);
-    const sub = stack.provider.app.subjectOf(stack.provider.users[0]!);
-    const token = await logoutTokenFrom(stack.provider, { sub });
-    const post = () => request(stack.app.url).post('/backchannel-logout').type('form').send({ logout_token: token });
+    const token = await firstUserLogoutToken(stack);
+    const post = () => deliverLogoutToken(stack, token);
     h().keySet = down;
     expect((await post()).status).toBe(503);
     expect((await ownSession(stack, agent)).data?.user).toBeDefined();

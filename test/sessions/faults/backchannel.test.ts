@@ -3,13 +3,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStored } from '../../../src/sessions/writes.ts';
 import { SESSION_DB_FILE } from '../../../src/sessions/sqlite.ts';
 import { startRedis, type RedisServer } from '../../fixtures/redis.ts';
-import { logoutTokenFrom } from '../../fixtures/tokens.ts';
-import { ownSession, signIn, startStack, type Stack } from '../../fixtures/stack.ts';
+import { deliverLogoutToken, firstUserLogoutToken, ownSession, signIn, startStack, type Stack } from '../../fixtures/stack.ts';
 import { redisRefuses, sqliteRefuses, type Fault } from '../../fixtures/storeFaults.ts';
 
 interface Store {
@@ -38,13 +36,6 @@ const stores: Record<string, () => Promise<Store>> = {
   },
 };
 
-/** A logout token for the first test user, as the provider would send it. */
-const logoutToken = (stack: Stack): Promise<string> =>
-  logoutTokenFrom(stack.provider, { sub: stack.provider.app.subjectOf(stack.provider.users[0]!) });
-
-const deliver = (stack: Stack, token: string) =>
-  request(stack.app.url).post('/backchannel-logout').type('form').send({ logout_token: token });
-
 async function signedIn(stack: Stack) {
   const agent = stack.browser();
   expect((await signIn(stack, agent)).status).toBe(303);
@@ -71,23 +62,23 @@ describe.each(Object.keys(stores))('back-channel logout with a transient %s faul
   it("answers 5xx while the session cannot be ended, then accepts the provider's retry of the same token and ends it", async () => {
     const { stack, store } = ctx;
     const { agent, id } = await signedIn(stack);
-    const token = await logoutToken(stack);
+    const token = await firstUserLogoutToken(stack);
 
     const fault = await store.refuseDelete();
     let first;
     try {
-      first = await deliver(stack, token);
+      first = await deliverLogoutToken(stack, token);
     } finally {
       await fault.heal();
     }
     expect(first.status).toBe(503);
 
-    const retry = await deliver(stack, token);
+    const retry = await deliverLogoutToken(stack, token);
     expect(retry.status).toBe(200);
     expect(await getStored(stack.app.sessions.store, id)).toBeUndefined();
     expect((await agent.get('/profile').set('Accept', 'application/json')).status).toBe(401);
     // Delivered and done: now it is a replay.
-    expect((await deliver(stack, token)).status).toBe(400);
+    expect((await deliverLogoutToken(stack, token)).status).toBe(400);
   });
 });
 
@@ -103,7 +94,7 @@ describe('back-channel logout when the jti cannot be recorded (SQLite refuses it
     );
     let res;
     try {
-      res = await deliver(stack, await logoutToken(stack));
+      res = await deliverLogoutToken(stack, await firstUserLogoutToken(stack));
     } finally {
       await fault.heal();
     }
